@@ -1,0 +1,42 @@
+/**
+ * Column-oriented candle data, the input of every feature algorithm.
+ * All arrays have the same length and are sorted by `ts` ascending, one entry per minute.
+ */
+export interface CandleColumns {
+  /** Candle open time, milliseconds since the Unix epoch (UTC), a whole minute. */
+  readonly ts: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+}
+
+/**
+ * The computed features of one algorithm: one array per feature column, aligned with the
+ * candle arrays it was computed from. `NaN` marks "not enough history yet".
+ */
+export type FeatureColumns<Name extends string = string> = Readonly<Record<Name, Float64Array>>;
+
+/**
+ * A pure feature algorithm: no I/O, O(n) over its input.
+ *
+ * The caller loads `lookbackMinutes` of candles before the range it wants, calls `compute`
+ * over the whole array, and keeps only the rows inside the range; with that much history the
+ * kept rows are identical whatever range they were computed in (so chunked backfills and the
+ * daily run agree to the bit).
+ */
+export interface FeatureAlgorithm<Name extends string = string> {
+  /** Short id used in flow names and tables: `b` -> `features-b`, table `features_b`. */
+  readonly id: string;
+  /** Code version; bump it when the output changes, and old partitions become stale. */
+  readonly version: string;
+  /** One-line description for logs and the Web UI. */
+  readonly description: string;
+  /** Minutes of history before the first output row that `compute` needs. */
+  readonly lookbackMinutes: number;
+  /** Output column names, in table order (snake_case, valid SQL identifiers). */
+  readonly columns: readonly Name[];
+  /** Computes every column over the candles. Must not mutate its input. */
+  compute(candles: CandleColumns): FeatureColumns<Name>;
+}
