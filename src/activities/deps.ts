@@ -1,0 +1,16 @@
+/** What activities need from the process that hosts them; injected so tests use real parts of their own choosing. */
+import type { Db } from '../db/schema';
+import type { SourceRegistry } from '../sources/types';
+
+/** Dependencies of every activity. */
+export interface ActivityDeps {
+  /** The open, migrated database. */
+  readonly db: Db;
+  /** Market sources by name. */
+  readonly sources: SourceRegistry;
+}
+
+/** The workflow run an activity works for, recorded in the ledger (empty for standalone activities). */
+export function callerRun(info: { workflowExecution?: { workflowId: string; runId: string } }): { workflowId: string; runId: string } {
+  return info.workflowExecution ?? { workflowId: '', runId: '' };
+}

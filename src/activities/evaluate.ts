@@ -1,0 +1,166 @@
+/**
+ * Flow D's activity: how well each feature set predicts forward returns, per day.
+ * For every feature it stores the day's information coefficient (Pearson) and rank IC
+ * (Spearman) against the log return over the next `HORIZON_MINUTES`, computed within the day
+ * so a partition's result never depends on whether the next day exists yet.
+ */
+import { Context } from '@temporalio/activity';
+import type { Insertable } from 'kysely';
+import { EvaluateInput, type AlgorithmId, type AlgorithmScore, type EvaluationRef } from '../contracts';
+import { partitionChecksum, rangeChecksum } from '../checksum';
+import { DAY_MS, dayStartMs, daysOf } from '../dates';
+import { readCandles, readFeatureColumns } from '../db/reads';
+import { replacePartition } from '../db/partitions';
+import type { EvaluationsTable } from '../db/schema';
+import { getAlgorithm } from '../features';
+import { forwardReturns, informationCoefficients } from '../features/evaluation';
+import { lowerBound } from '../arrays';
+import { callerRun, type ActivityDeps } from './deps';
+import { featureTable, summarizeDays } from './features';
+import { parseInput, upstreamMissing } from '../failures';
+import { listMaterializations } from '../db/ledger';
+
+/** Forward-return horizon the evaluation scores features against. */
+export const HORIZON_MINUTES = 15;
+/** Version of the evaluation method; combined with the input versions in the ledger. */
+export const EVALUATION_VERSION = 'eval-1.0.0';
+
+/** The ledger code version of an evaluation: its method plus each input's version, so a new feature version makes it stale. */
+export function evaluationCodeVersion(algorithms: readonly AlgorithmId[]): string {
+  return [EVALUATION_VERSION, ...algorithms.map((a) => getAlgorithm(a).version)].join('+');
+}
+
+/** Aligns feature rows to candle timestamps (they come from the same minutes; gaps become NaN). */
+function alignTo(ts: Float64Array, featureTs: Float64Array, values: Float64Array): Float64Array {
+  const out = new Float64Array(ts.length).fill(Number.NaN);
+  let j = 0;
+  for (let i = 0; i < ts.length; i++) {
+    while (j < featureTs.length && featureTs[j] < ts[i]) j++;
+    if (j < featureTs.length && featureTs[j] === ts[i]) out[i] = values[j];
+  }
+  return out;
+}
+
+/** Creates the evaluation activity bound to its dependencies. */
+export function makeEvaluateFeatures(deps: ActivityDeps) {
+  /** Scores every feature of the chosen algorithms for each day of the range and stores the rows. */
+  return async function evaluateFeatures(rawInput: EvaluateInput): Promise<EvaluationRef> {
+    const input = parseInput(EvaluateInput, rawInput, 'evaluate');
+    const ctx = Context.current();
+    const algorithms = [...new Set(input.algorithms)].sort();
+    const ledger = await listMaterializations(deps.db.kysely, {
+      symbol: input.symbol,
+      from: input.from,
+      to: input.to,
+      assets: ['candles', ...algorithms.map(featureTable)],
+    });
+    const present = new Set(ledger.map((m) => `${m.asset}/${m.partition}`));
+    for (const asset of ['candles', ...algorithms.map(featureTable)]) {
+      const missing = daysOf(input.from, input.to).filter((d) => !present.has(`${asset}/${d}`));
+      if (missing.length) {
+        throw upstreamMissing(
+          `evaluate needs ${asset} for ${input.symbol} on ${summarizeDays(missing)}, which are not materialized; ` +
+            'run the upstream flows first (or backfill with --with-upstream)',
+        );
+      }
+    }
+    const fromMs = dayStartMs(input.from);
+    const toMs = dayStartMs(input.to) + DAY_MS;
+    const candles = await readCandles(deps.db, input.symbol, fromMs, toMs);
+    const featureData = new Map<AlgorithmId, Record<string, Float64Array>>();
+    for (const a of algorithms) {
+      const algorithm = getAlgorithm(a);
+      const read = await readFeatureColumns(deps.db, featureTable(a), input.symbol, algorithm.columns, fromMs, toMs);
+      const aligned: Record<string, Float64Array> = {};
+      for (const c of algorithm.columns) aligned[c] = alignTo(candles.ts, read.ts, read.values[c]);
+      featureData.set(a, aligned);
+    }
+    const codeVersion = evaluationCodeVersion(algorithms);
+    const { workflowId, runId } = callerRun(ctx.info);
+    const checksums: string[] = [];
+    const perFeature = new Map<string, { algorithm: AlgorithmId; feature: string; rankIcs: number[] }>();
+    let rows = 0;
+    for (const day of daysOf(input.from, input.to)) {
+      ctx.heartbeat({ day });
+      const start = lowerBound(candles.ts, dayStartMs(day));
+      const end = lowerBound(candles.ts, dayStartMs(day) + DAY_MS);
+      const fwd = forwardReturns(candles.close.subarray(start, end), HORIZON_MINUTES);
+      const dayRows: Array<Insertable<EvaluationsTable>> = [];
+      for (const a of algorithms) {
+        const columns = featureData.get(a) ?? {};
+        const sliced: Record<string, Float64Array> = {};
+        for (const [name, values] of Object.entries(columns)) sliced[name] = values.subarray(start, end);
+        for (const ic of informationCoefficients(sliced, fwd)) {
+          dayRows.push({
+            symbol: input.symbol,
+            partition: day,
+            algorithm: a,
+            feature: ic.feature,
+            code_version: codeVersion,
+            horizon_minutes: HORIZON_MINUTES,
+            ic: Number.isFinite(ic.ic) ? ic.ic : null,
+            rank_ic: Number.isFinite(ic.rankIc) ? ic.rankIc : null,
+            n: ic.n,
+          });
+          const key = `${a}/${ic.feature}`;
+          const entry = perFeature.get(key) ?? { algorithm: a, feature: ic.feature, rankIcs: [] };
+          if (Number.isFinite(ic.rankIc)) entry.rankIcs.push(ic.rankIc);
+          perFeature.set(key, entry);
+        }
+      }
+      const checksum = partitionChecksum(
+        [input.symbol, day, codeVersion, ...dayRows.map((r) => `${r.algorithm}/${r.feature}`)],
+        [
+          ['ic', dayRows.map((r) => r.ic ?? Number.NaN)],
+          ['rank_ic', dayRows.map((r) => r.rank_ic ?? Number.NaN)],
+          ['n', dayRows.map((r) => r.n)],
+        ],
+      );
+      rows += await replacePartition(deps.db, {
+        table: 'evaluations',
+        symbol: input.symbol,
+        partition: day,
+        rows: dayRows,
+        ledger: { code_version: codeVersion, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
+      });
+      checksums.push(checksum);
+    }
+    const scores = algorithms.map((a) => scoreAlgorithm(a, [...perFeature.values()].filter((f) => f.algorithm === a)));
+    const winner = scores.reduce((best, s) => (s.meanAbsRankIc > best.meanAbsRankIc ? s : best), scores[0]).algorithm;
+    ctx.log.info('evaluated features', { rows, partitions: checksums.length, winner });
+    return {
+      table: 'evaluations',
+      symbol: input.symbol,
+      from: input.from,
+      to: input.to,
+      partitions: checksums.length,
+      rows,
+      checksum: rangeChecksum(checksums),
+      horizonMinutes: HORIZON_MINUTES,
+      scores,
+      winner,
+    };
+  };
+}
+
+const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
+
+/** Headline numbers of one algorithm: its best feature by |mean rank IC|, and the set's mean |rank IC|. */
+function scoreAlgorithm(algorithm: AlgorithmId, features: ReadonlyArray<{ feature: string; rankIcs: number[] }>): AlgorithmScore {
+  let bestFeature = '';
+  let bestRankIc = 0;
+  for (const f of features) {
+    const m = mean(f.rankIcs);
+    if (!bestFeature || Math.abs(m) > Math.abs(bestRankIc)) {
+      bestFeature = f.feature;
+      bestRankIc = m;
+    }
+  }
+  return {
+    algorithm,
+    version: getAlgorithm(algorithm).version,
+    bestFeature,
+    bestRankIc,
+    meanAbsRankIc: mean(features.flatMap((f) => f.rankIcs.map(Math.abs))),
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * All activities, built from their dependencies. Workflows import only the *type* of this
+ * module (for `proxyActivities`), never the implementation.
+ */
+import type { ActivityDeps } from './deps';
+import { makeEvaluateFeatures } from './evaluate';
+import { makeComputeFeatures } from './features';
+import { makeIngestCandles } from './ingest';
+
+export type { ActivityDeps } from './deps';
+
+/** Creates the activity implementations a worker registers. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ingestCandles: makeIngestCandles(deps),
+    computeFeatures: makeComputeFeatures(deps),
+    evaluateFeatures: makeEvaluateFeatures(deps),
+  };
+}
+
+/** The activity interface, for `proxyActivities<Activities>()` in workflows. */
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,89 @@
+/** Flow A's activity: fetch candles from a market source and upsert them, one partition per transaction. */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { IngestInput, type PartitionRef } from '../contracts';
+import { partitionChecksum, rangeChecksum } from '../checksum';
+import { DAY_MS, dayStartMs, daysOf } from '../dates';
+import { replacePartition } from '../db/partitions';
+import type { CandleColumns } from '../features/types';
+import { callerRun, type ActivityDeps } from './deps';
+import { invalidInput, parseInput } from '../failures';
+
+const CANDLE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
+
+/** Rejects candles that are out of the day, unordered or not finite: bad data must not land. */
+function checkCandles(symbol: string, day: string, c: CandleColumns): void {
+  const start = dayStartMs(day);
+  for (let i = 0; i < c.ts.length; i++) {
+    const t = c.ts[i];
+    const bad =
+      !(t >= start && t < start + DAY_MS) ||
+      (i > 0 && t <= c.ts[i - 1]) ||
+      !(c.low[i] > 0 && c.high[i] >= c.low[i]) ||
+      CANDLE_COLUMNS.some((k) => !Number.isFinite(c[k][i]));
+    if (bad) {
+      throw ApplicationFailure.nonRetryable(
+        `Source returned an invalid candle for ${symbol} ${day} at index ${i} (ts=${t}); nothing was written for that day`,
+        'SourceDataInvalid',
+      );
+    }
+  }
+}
+
+/** Creates the ingest activity bound to its dependencies. */
+export function makeIngestCandles(deps: ActivityDeps) {
+  /** Fetches and stores every day of the range; returns a reference to what was written. */
+  return async function ingestCandles(rawInput: IngestInput): Promise<PartitionRef> {
+    const input = parseInput(IngestInput, rawInput, 'ingest');
+    const ctx = Context.current();
+    const source = deps.sources[input.source];
+    if (!source) {
+      throw invalidInput(`Source '${input.source}' is not configured on this worker (configured: ${Object.keys(deps.sources).join(', ')})`);
+    }
+    if (source.symbols && !source.symbols.includes(input.symbol)) {
+      throw ApplicationFailure.nonRetryable(
+        `Unknown symbol ${input.symbol} for source ${source.name}; it serves ${source.symbols.join(', ')}`,
+        'UnknownSymbol',
+      );
+    }
+    const lastAllowed = Date.now() - DAY_MS;
+    if (dayStartMs(input.to) > lastAllowed) {
+      throw invalidInput(`Partition ${input.to} is not a complete UTC day yet; the latest day that can be ingested ends before now`);
+    }
+    const { workflowId, runId } = callerRun(ctx.info);
+    const checksums: string[] = [];
+    let rows = 0;
+    for (const day of daysOf(input.from, input.to)) {
+      ctx.heartbeat({ day });
+      const fetched = await source.fetchDay(input.symbol, day, { signal: ctx.cancellationSignal, onProgress: (d) => ctx.heartbeat({ day, d }) });
+      const c = fetched.candles;
+      checkCandles(input.symbol, day, c);
+      if (fetched.missingMinutes || fetched.duplicates) {
+        ctx.log.warn('source gaps/duplicates', { day, missingMinutes: fetched.missingMinutes, duplicates: fetched.duplicates });
+      }
+      const checksum = partitionChecksum([input.symbol, day], [['ts', c.ts], ...CANDLE_COLUMNS.map((k) => [k, c[k]] as const)]);
+      rows += await replacePartition(deps.db, {
+        table: 'candles',
+        symbol: input.symbol,
+        partition: day,
+        batch: {
+          constants: { symbol: input.symbol, partition: day, source: source.name },
+          arrays: { ts: c.ts, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume },
+        },
+        ledger: { code_version: source.version, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
+      });
+      checksums.push(checksum);
+    }
+    ctx.log.info('ingested candles', { rows, partitions: checksums.length, source: source.name });
+    return {
+      table: 'candles',
+      symbol: input.symbol,
+      from: input.from,
+      to: input.to,
+      partitions: checksums.length,
+      rows,
+      checksum: rangeChecksum(checksums),
+      source: input.source,
+    };
+  };
+}

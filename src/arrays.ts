@@ -1,0 +1,13 @@
+/** Small helpers over sorted typed arrays. */
+
+/** First index whose value is >= x in an ascending array (its length when none is). */
+export function lowerBound(values: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,26 @@
+/**
+ * Content checksums of partitions: sha256 over the key and every column's float64 bytes, so
+ * a re-run that writes the same numbers yields the same checksum (and any change shows).
+ */
+import { createHash } from 'node:crypto';
+
+const CANONICAL_NAN = new Float64Array([Number.NaN]);
+
+/** sha256 (hex) of a partition: its key strings, then each named column in the given order. */
+export function partitionChecksum(key: readonly string[], columns: ReadonlyArray<readonly [string, ArrayLike<number>]>): string {
+  const hash = createHash('sha256');
+  hash.update(key.join('\u0000'));
+  for (const [name, values] of columns) {
+    hash.update(`\u0000${name}\u0000`);
+    const copy = Float64Array.from(values);
+    // NaN has many bit patterns; make them one so equal data hashes equally.
+    for (let i = 0; i < copy.length; i++) if (Number.isNaN(copy[i])) copy[i] = CANONICAL_NAN[0];
+    hash.update(new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength));
+  }
+  return hash.digest('hex');
+}
+
+/** sha256 (hex) of a range: the per-partition checksums in day order. */
+export function rangeChecksum(partitionChecksums: readonly string[]): string {
+  return createHash('sha256').update(partitionChecksums.join('\n')).digest('hex');
+}

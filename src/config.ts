@@ -1,0 +1,91 @@
+/**
+ * Configuration from the environment, validated once with zod. Defaults are the embedded,
+ * zero-infrastructure stack (a SQLite file and a local Temporal dev server); production points
+ * the same code elsewhere with `DATABASE_URL` and the standard `TEMPORAL_*` variables or a
+ * Temporal profile (`@temporalio/envconfig`: address, namespace, TLS, API key).
+ */
+import path from 'node:path';
+import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
+import { z } from 'zod';
+import { describeIssues, SourceName } from './contracts';
+
+/** The project root (where package.json lives). */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+const intFromEnv = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const EnvSchema = z.object({
+  FEATUREFLOW_DATA_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, '.data')),
+  DATABASE_URL: z.string().min(1).optional(),
+  FEATUREFLOW_TASK_QUEUE: z.string().min(1).default('featureflow'),
+  FEATUREFLOW_SOURCE: SourceName.default('synthetic'),
+  FEATUREFLOW_UI_URL: z.string().url().default('http://localhost:8233'),
+  FEATUREFLOW_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
+  FEATUREFLOW_MAX_CONCURRENT_WORKFLOW_TASKS: intFromEnv(16, 1, 1000),
+  FEATUREFLOW_MAX_CACHED_WORKFLOWS: intFromEnv(500, 0, 100_000),
+});
+
+/** Everything featureflow reads from its environment. */
+export interface Config {
+  /** Folder for embedded state: the SQLite database, the dev server's file, reports. */
+  readonly dataDir: string;
+  /** `postgres://...` or a SQLite file path. */
+  readonly databaseUrl: string;
+  /** Task queue the worker polls and the client starts workflows on. */
+  readonly taskQueue: string;
+  /** Market source ingest uses when a run does not name one. */
+  readonly source: z.infer<typeof SourceName>;
+  /** Base address of the Temporal Web UI, for links. */
+  readonly uiUrl: string;
+  readonly maxConcurrentActivities: number;
+  readonly maxConcurrentWorkflowTasks: number;
+  readonly maxCachedWorkflows: number;
+  /** Temporal connection (address, namespace, TLS, API key) from `TEMPORAL_*` / profiles. */
+  readonly temporal: {
+    readonly address: string;
+    readonly namespace: string;
+    readonly connect: ClientConnectConfig;
+    /** True when no address was configured, i.e. the embedded local dev server is meant. */
+    readonly isDefaultLocal: boolean;
+  };
+}
+
+/** Default Temporal frontend address of the embedded dev server. */
+export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
+
+/** Reads and validates the configuration; throws one readable error listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`Invalid configuration: ${describeIssues(parsed.error)}`);
+  const e = parsed.data;
+  let connect: ClientConnectConfig;
+  try {
+    connect = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+  } catch (err) {
+    throw new Error(`Invalid Temporal configuration (TEMPORAL_* / profile): ${(err as Error).message}`);
+  }
+  const address = connect.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS;
+  return {
+    dataDir: e.FEATUREFLOW_DATA_DIR,
+    databaseUrl: e.DATABASE_URL ?? path.join(e.FEATUREFLOW_DATA_DIR, 'featureflow.db'),
+    taskQueue: e.FEATUREFLOW_TASK_QUEUE,
+    source: e.FEATUREFLOW_SOURCE,
+    uiUrl: e.FEATUREFLOW_UI_URL.replace(/\/$/, ''),
+    maxConcurrentActivities: e.FEATUREFLOW_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTasks: e.FEATUREFLOW_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxCachedWorkflows: e.FEATUREFLOW_MAX_CACHED_WORKFLOWS,
+    temporal: {
+      address,
+      namespace: connect.namespace ?? 'default',
+      connect: { ...connect, connectionOptions: { ...connect.connectionOptions, address } },
+      isDefaultLocal: !connect.connectionOptions.address,
+    },
+  };
+}
+
+/** The Web UI address of a workflow run (its latest run when `runId` is omitted). */
+export function workflowUiUrl(config: Pick<Config, 'uiUrl' | 'temporal'>, workflowId: string, runId?: string): string {
+  const base = `${config.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${encodeURIComponent(runId)}` : base;
+}

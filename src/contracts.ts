@@ -1,0 +1,191 @@
+/**
+ * Every flow's input and output, as zod schemas with their inferred types, in one place.
+ *
+ * Imported by the client (to validate what a person typed), by workflows (to reject bad
+ * input before any work is scheduled) and by activities (the last boundary before SQL).
+ * Pure and deterministic: safe to bundle into workflow code.
+ */
+import { z } from 'zod';
+
+/** Longest range one flow (or one backfill) may cover: ten years and a bit of daily partitions. */
+export const MAX_RANGE_DAYS = 3700;
+
+const DAY_MS = 86_400_000;
+
+/** A UTC calendar day as `YYYY-MM-DD`; rejects impossible dates such as 2024-02-30. */
+export const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, 'not a real calendar date')
+  .refine((s) => s >= '2010-01-01', 'dates before 2010-01-01 are not supported');
+export type IsoDate = z.infer<typeof IsoDate>;
+
+/** A market symbol such as `BTC-USD` (base-quote, upper case). */
+export const MarketSymbol = z
+  .string()
+  .regex(/^[A-Z0-9]{2,10}-[A-Z]{2,6}$/, 'expected a symbol like BTC-USD (BASE-QUOTE, upper case)');
+export type MarketSymbol = z.infer<typeof MarketSymbol>;
+
+/** Names of the market data sources a worker may be configured with. */
+export const SourceName = z.enum(['synthetic', 'coinbase', 'csv']);
+export type SourceName = z.infer<typeof SourceName>;
+
+/** The feature algorithms that exist; each is its own flow and asset. */
+export const AlgorithmId = z.enum(['b', 'c']);
+export type AlgorithmId = z.infer<typeof AlgorithmId>;
+
+/** Assets (tables) the pipeline materializes. Table names travelling between flows must be one of these. */
+export const AssetName = z.enum(['candles', 'features_b', 'features_c', 'evaluations']);
+export type AssetName = z.infer<typeof AssetName>;
+
+/** Flows a person can run or backfill; each is a workflow (features with its algorithm). */
+export const FlowName = z.enum(['ingest', 'features-b', 'features-c', 'evaluate']);
+export type FlowName = z.infer<typeof FlowName>;
+
+/** Day count of an inclusive `from..to` range. */
+export function rangeDays(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
+}
+
+/**
+ * A range of daily partitions of one symbol, inclusive at both ends. The daily pipeline passes
+ * one day; a backfill passes runs of contiguous days so one child materializes many partitions.
+ */
+export const PartitionRange = z
+  .object({ symbol: MarketSymbol, from: IsoDate, to: IsoDate })
+  .refine((r) => r.from <= r.to, { message: 'from must not be after to', path: ['to'] })
+  .refine((r) => rangeDays(r.from, r.to) <= MAX_RANGE_DAYS, {
+    message: `a range may cover at most ${MAX_RANGE_DAYS} days; split it or use backfill`,
+    path: ['to'],
+  });
+export type PartitionRange = z.infer<typeof PartitionRange>;
+
+const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest');
+const Count = z.number().int().nonnegative();
+
+/** Flow A's input: fetch the range's 1-minute candles from `source` and upsert them. */
+export const IngestInput = z
+  .object({ symbol: MarketSymbol, from: IsoDate, to: IsoDate, source: SourceName.default('synthetic') })
+  .and(PartitionRange);
+export type IngestInput = z.input<typeof IngestInput>;
+
+/** A reference to materialized candles: what ingest returns and what feature flows take. */
+export const PartitionRef = z.object({
+  table: z.literal('candles'),
+  symbol: MarketSymbol,
+  from: IsoDate,
+  to: IsoDate,
+  partitions: Count,
+  rows: Count,
+  /** sha256 over the per-partition checksums, in day order. */
+  checksum: Sha256Hex,
+  source: SourceName,
+});
+export type PartitionRef = z.infer<typeof PartitionRef>;
+
+/** Flow B/C's input: compute one algorithm's features over the range (candles must exist). */
+export const FeaturesInput = z
+  .object({
+    symbol: MarketSymbol,
+    from: IsoDate,
+    to: IsoDate,
+    algorithm: AlgorithmId,
+    /** The upstream ingest result, when run inside a pipeline; its table is re-validated. */
+    candles: PartitionRef.optional(),
+  })
+  .and(PartitionRange);
+export type FeaturesInput = z.infer<typeof FeaturesInput>;
+
+/** A reference to materialized features of one algorithm. */
+export const FeatureRef = z.object({
+  table: z.enum(['features_b', 'features_c']),
+  algorithm: AlgorithmId,
+  version: z.string().min(1),
+  symbol: MarketSymbol,
+  from: IsoDate,
+  to: IsoDate,
+  partitions: Count,
+  rows: Count,
+  checksum: Sha256Hex,
+});
+export type FeatureRef = z.infer<typeof FeatureRef>;
+
+/** Flow D's input: evaluate feature sets against forward returns over the range. */
+export const EvaluateInput = z
+  .object({
+    symbol: MarketSymbol,
+    from: IsoDate,
+    to: IsoDate,
+    /** Which feature sets to compare; defaults to every algorithm. */
+    algorithms: z.array(AlgorithmId).min(1).default(['b', 'c']),
+    /** Upstream results when run inside a pipeline; their tables are re-validated. */
+    features: z.array(FeatureRef).optional(),
+  })
+  .and(PartitionRange);
+export type EvaluateInput = z.input<typeof EvaluateInput>;
+
+/** The best feature of one algorithm by mean absolute information coefficient. */
+export const AlgorithmScore = z.object({
+  algorithm: AlgorithmId,
+  version: z.string(),
+  bestFeature: z.string(),
+  /** Mean over the range's days of the best feature's rank IC vs forward returns. */
+  bestRankIc: z.number(),
+  /** Mean over features and days of |rank IC|: how informative the set is overall. */
+  meanAbsRankIc: z.number(),
+});
+export type AlgorithmScore = z.infer<typeof AlgorithmScore>;
+
+/** A reference to evaluation rows, plus D's headline numbers. */
+export const EvaluationRef = z.object({
+  table: z.literal('evaluations'),
+  symbol: MarketSymbol,
+  from: IsoDate,
+  to: IsoDate,
+  partitions: Count,
+  rows: Count,
+  checksum: Sha256Hex,
+  horizonMinutes: z.number().int().positive(),
+  scores: z.array(AlgorithmScore),
+  /** The algorithm with the higher mean |rank IC| over the range. */
+  winner: AlgorithmId,
+});
+export type EvaluationRef = z.infer<typeof EvaluationRef>;
+
+/** The parent pipeline's input: one symbol, one day (defaults to the day before the run's scheduled/start time). */
+export const PipelineInput = z.object({
+  symbol: MarketSymbol.default('BTC-USD'),
+  date: IsoDate.optional(),
+  source: SourceName.default('synthetic'),
+});
+export type PipelineInput = z.input<typeof PipelineInput>;
+
+/** Durations (ms, workflow time) of each step of a pipeline run. */
+export const PipelineTimings = z.object({
+  ingestMs: z.number(),
+  featuresBMs: z.number(),
+  featuresCMs: z.number(),
+  evaluateMs: z.number(),
+  totalMs: z.number(),
+});
+export type PipelineTimings = z.infer<typeof PipelineTimings>;
+
+/** What the pipeline returns: every child's typed reference and the timings. */
+export const PipelineResult = z.object({
+  symbol: MarketSymbol,
+  date: IsoDate,
+  ingest: PartitionRef,
+  featuresB: FeatureRef,
+  featuresC: FeatureRef,
+  evaluation: EvaluationRef,
+  timings: PipelineTimings,
+});
+export type PipelineResult = z.infer<typeof PipelineResult>;
+
+/** Formats zod issues as one readable line per problem, e.g. `to: from must not be after to`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ');
+}

@@ -1,0 +1,89 @@
+/**
+ * Opens the database named by configuration: a SQLite file by default (WAL mode, so several
+ * worker processes and the client can share it), or PostgreSQL when given a postgres:// URL.
+ * The rest of the code sees only the typed Kysely handle.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Pool, types } from 'pg';
+import type { Database, Db } from './schema';
+import { migrations } from './migrations';
+
+/** Where the data lives: a SQLite file path, or a PostgreSQL connection URL. */
+export interface DatabaseTarget {
+  /** `postgres://user:pass@host:5432/db` selects PostgreSQL; anything else is a SQLite file path. */
+  readonly url: string;
+}
+
+/** True when the URL names a PostgreSQL server rather than a SQLite file. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** The URL with its password replaced by `***`, for logs and errors. */
+export function maskUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+// bigint columns hold epoch milliseconds, well inside Number's exact range.
+types.setTypeParser(types.builtins.INT8, (v: string) => Number(v));
+
+/** Opens (and, for SQLite, creates) the database. Does not migrate; see {@link migrateToLatest}. */
+export async function openDatabase(target: DatabaseTarget): Promise<Db> {
+  if (isPostgresUrl(target.url)) {
+    const pool = new Pool({ connectionString: target.url, max: 8, connectionTimeoutMillis: 10_000 });
+    try {
+      const client = await pool.connect();
+      client.release();
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw new Error(
+        `Cannot connect to PostgreSQL at ${maskUrl(target.url)}: ${(err as Error).message}. ` +
+          'Check DATABASE_URL (host, port, user, password, database) and that the server is running.',
+      );
+    }
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { kysely, dialect: 'postgres', description: maskUrl(target.url), close: () => kysely.destroy() };
+  }
+  const file = target.url.replace(/^sqlite:(\/\/)?/, '');
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  let sqlite: SQLite.Database;
+  try {
+    sqlite = new SQLite(file);
+  } catch (err) {
+    throw new Error(`Cannot open SQLite database ${file}: ${(err as Error).message}`);
+  }
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 15000');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { kysely, dialect: 'sqlite', description: `sqlite:${file}`, close: () => kysely.destroy() };
+}
+
+/** Brings the schema up to date; safe to call on every start (and from several processes). */
+export async function migrateToLatest(db: Db): Promise<void> {
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider: { getMigrations: async () => migrations },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    const reason = error instanceof Error ? error.message : String(error ?? '');
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed on ${db.description}: ${reason}`);
+  }
+}
+
+/** Opens the database and migrates it to the latest schema. */
+export async function openMigratedDatabase(target: DatabaseTarget): Promise<Db> {
+  const db = await openDatabase(target);
+  try {
+    await migrateToLatest(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}

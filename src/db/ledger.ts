@@ -1,0 +1,45 @@
+/**
+ * The materialization ledger: what exists, at which code version, made by which run.
+ * Written in the same transaction as the data (see the writers in this folder).
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, Materialization, MaterializationsTable } from './schema';
+
+/** Records (or replaces) the ledger row of one asset partition. Call inside the data's transaction. */
+export async function recordMaterialization(trx: Transaction<Database>, row: MaterializationsTable): Promise<void> {
+  await trx
+    .insertInto('materializations')
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(['asset', 'symbol', 'partition']).doUpdateSet({
+        code_version: row.code_version,
+        workflow_id: row.workflow_id,
+        run_id: row.run_id,
+        rows: row.rows,
+        checksum: row.checksum,
+        materialized_at: row.materialized_at,
+      }),
+    )
+    .execute();
+}
+
+/** Filter for {@link listMaterializations}. */
+export interface LedgerQuery {
+  readonly symbol: string;
+  readonly from: string;
+  readonly to: string;
+  /** Only these assets; all when omitted. */
+  readonly assets?: readonly string[];
+}
+
+/** Ledger rows for a symbol and inclusive day range, ordered by asset then partition. */
+export async function listMaterializations(db: Kysely<Database>, q: LedgerQuery): Promise<Materialization[]> {
+  let query = db
+    .selectFrom('materializations')
+    .selectAll()
+    .where('symbol', '=', q.symbol)
+    .where('partition', '>=', q.from)
+    .where('partition', '<=', q.to);
+  if (q.assets?.length) query = query.where('asset', 'in', [...q.assets]);
+  return query.orderBy('asset').orderBy('partition').execute();
+}

@@ -1,0 +1,11 @@
+/**
+ * The ordered list of migrations. Listed statically (not read from the file system) so the
+ * same list works under tsx, jest and a compiled build. Add a numbered file and a line here.
+ */
+import type { Migration } from 'kysely';
+import * as m001 from './001_initial';
+
+/** Every migration by name; names sort in the order they must run. */
+export const migrations: Record<string, Migration> = {
+  '001_initial': m001,
+};

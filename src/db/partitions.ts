@@ -1,0 +1,56 @@
+/**
+ * Atomic partition writes: delete the partition's rows, insert the new ones and record the
+ * ledger row in one transaction. A retried or re-run activity therefore leaves exactly the
+ * same rows, and a crash mid-write leaves the previous state (never a half partition).
+ */
+import { sql, type Insertable, type Transaction } from 'kysely';
+import { DAY_MS, dayStartMs } from '../dates';
+import { bulkInsert, type ColumnBatch } from './bulk';
+import { recordMaterialization } from './ledger';
+import type { Database, Db, EvaluationsTable, MaterializationsTable } from './schema';
+
+/** One partition's replacement: where it goes, its rows, and its ledger entry. */
+export type PartitionWrite = PartitionWriteBase &
+  (
+    | { readonly table: 'candles' | 'features_b' | 'features_c'; readonly batch: ColumnBatch }
+    | { readonly table: 'evaluations'; readonly rows: ReadonlyArray<Insertable<EvaluationsTable>> }
+  );
+
+interface PartitionWriteBase {
+  readonly symbol: string;
+  readonly partition: string;
+  /** Ledger row written with the data; `asset`, `symbol`, `partition` and `rows` are filled in here. */
+  readonly ledger: Omit<MaterializationsTable, 'asset' | 'symbol' | 'partition' | 'rows'>;
+}
+
+async function deletePartition(trx: Transaction<Database>, w: PartitionWrite): Promise<void> {
+  if (w.table === 'evaluations') {
+    await trx.deleteFrom('evaluations').where('symbol', '=', w.symbol).where('partition', '=', w.partition).execute();
+    return;
+  }
+  // Time-series tables are keyed by (symbol, ts): a ts range deletes through the primary key.
+  const start = dayStartMs(w.partition);
+  await trx.deleteFrom(w.table).where('symbol', '=', w.symbol).where('ts', '>=', start).where('ts', '<', start + DAY_MS).execute();
+}
+
+/** Replaces one partition's rows and its ledger row atomically; returns the rows written. */
+export async function replacePartition(db: Db, w: PartitionWrite): Promise<number> {
+  return db.kysely.transaction().execute(async (trx) => {
+    if (db.dialect === 'postgres') {
+      // Two writers of the same partition (a pipeline and a backfill) take turns instead of
+      // racing between delete and insert.
+      await sql`select pg_advisory_xact_lock(hashtext(${`${w.table}/${w.symbol}/${w.partition}`}))`.execute(trx);
+    }
+    await deletePartition(trx, w);
+    let rows: number;
+    if (w.table === 'evaluations') {
+      // A few dozen rows per day: the typed builder is fast enough and keeps string columns simple.
+      if (w.rows.length) await trx.insertInto('evaluations').values([...w.rows]).execute();
+      rows = w.rows.length;
+    } else {
+      rows = await bulkInsert(trx, db.dialect, w.table, w.batch);
+    }
+    await recordMaterialization(trx, { ...w.ledger, asset: w.table, symbol: w.symbol, partition: w.partition, rows });
+    return rows;
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * The whole database schema as one Kysely interface: every query is typed by it.
+ * Times are epoch milliseconds (bigint in PostgreSQL, integer in SQLite); feature values are
+ * doubles where NULL means "not enough history" (NaN in memory).
+ */
+import type { Kysely, Selectable } from 'kysely';
+
+/** One 1-minute candle; unique per (symbol, ts). */
+export interface CandlesTable {
+  symbol: string;
+  ts: number;
+  partition: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  source: string;
+}
+
+/** Shared key columns of every feature table. */
+interface FeatureKeyColumns {
+  symbol: string;
+  ts: number;
+  partition: string;
+  code_version: string;
+}
+
+/** Feature set B (classic returns, rolling moments); see `src/features/b.ts`. */
+export interface FeaturesBTable extends FeatureKeyColumns {
+  log_return: number | null;
+  ret_mean_15: number | null;
+  ret_mean_60: number | null;
+  vol_15: number | null;
+  vol_60: number | null;
+  range_pct: number | null;
+  volume_z_60: number | null;
+}
+
+/** Feature set C (EWMA volatility, RSI, z-score, momentum); see `src/features/c.ts`. */
+export interface FeaturesCTable extends FeatureKeyColumns {
+  ewma_vol_30: number | null;
+  rsi_14: number | null;
+  zscore_close_120: number | null;
+  momentum_30: number | null;
+}
+
+/** Flow D's output: information coefficients of each feature for one day. */
+export interface EvaluationsTable {
+  symbol: string;
+  partition: string;
+  algorithm: string;
+  feature: string;
+  code_version: string;
+  horizon_minutes: number;
+  ic: number | null;
+  rank_ic: number | null;
+  n: number;
+}
+
+/**
+ * The materialization ledger: one row per asset x symbol x partition, written in the same
+ * transaction as the data it describes. Backfills and `assets` read it to decide what is
+ * missing or stale.
+ */
+export interface MaterializationsTable {
+  asset: string;
+  symbol: string;
+  partition: string;
+  code_version: string;
+  workflow_id: string;
+  run_id: string;
+  rows: number;
+  checksum: string;
+  materialized_at: number;
+}
+
+/** Every table featureflow owns. */
+export interface Database {
+  candles: CandlesTable;
+  features_b: FeaturesBTable;
+  features_c: FeaturesCTable;
+  evaluations: EvaluationsTable;
+  materializations: MaterializationsTable;
+}
+
+/** A ledger row as read. */
+export type Materialization = Selectable<MaterializationsTable>;
+
+/** Which SQL engine a connection talks to; bulk paths differ, queries do not. */
+export type DialectKind = 'sqlite' | 'postgres';
+
+/** An open database: the typed Kysely handle, which engine it is, and how to close it. */
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: DialectKind;
+  /** Where it points, with any password masked, for logs. */
+  readonly description: string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,153 @@
+/**
+ * Pure evaluation of features against future returns (flow D): information coefficients.
+ *
+ * The IC of a feature is the correlation between its value at t and the forward return from t;
+ * the rank IC (Spearman) is the same on ranks, which is robust to the heavy tails of returns and
+ * to monotone rescalings of the feature. No I/O here so the math can be unit-tested directly.
+ */
+
+/** A correlation estimate and the number of (finite, finite) pairs it was computed from. */
+export interface Correlation {
+  /** The coefficient in [-1, 1]; NaN when n < 3 or one side has zero variance. */
+  readonly value: number;
+  /** Number of pairs where both values are finite. */
+  readonly n: number;
+}
+
+/** The information coefficients of one feature against a forward return series. */
+export interface InformationCoefficient {
+  readonly feature: string;
+  /** Pearson correlation of feature_t with the forward return from t. */
+  readonly ic: number;
+  /** Spearman (rank) correlation of the same pairs. */
+  readonly rankIc: number;
+  /** Number of pairs used (both values finite). */
+  readonly n: number;
+}
+
+/** Fewer pairs than this give a correlation that is either trivial (+-1 for n = 2) or undefined. */
+const MIN_PAIRS = 3;
+
+/**
+ * Forward log returns: `fwd_t = ln(close_{t+h} / close_t)`, NaN for the last `h` rows (the future
+ * is not known yet). Aligned with `close`, so row t pairs a feature known at t with what happens next.
+ *
+ * @param horizon h, a positive integer number of rows (minutes).
+ */
+export function forwardReturns(close: Float64Array, horizon: number): Float64Array {
+  if (!Number.isInteger(horizon) || horizon < 1) throw new Error(`forwardReturns: horizon must be a positive integer, got ${horizon}`);
+  const n = close.length;
+  const out = new Float64Array(n);
+  for (let t = 0; t < n; t++) out[t] = t + horizon < n ? Math.log(close[t + horizon] / close[t]) : NaN;
+  return out;
+}
+
+function checkLengths(name: string, x: Float64Array, y: Float64Array): void {
+  if (x.length !== y.length) throw new Error(`${name}: length mismatch (${x.length} vs ${y.length})`);
+}
+
+/** Indexes of the pairs where both x and y are finite (NaN/Infinity pairs are ignored). */
+function finitePairs(x: Float64Array, y: Float64Array): Uint32Array {
+  const idx = new Uint32Array(x.length);
+  let n = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) idx[n++] = i;
+  }
+  return idx.subarray(0, n);
+}
+
+/**
+ * Pearson correlation over the selected pairs, two-pass (means first, then centred sums) to avoid
+ * the cancellation of the one-pass formula:
+ * `r = sum((x - mx)(y - my)) / sqrt(sum((x - mx)^2) * sum((y - my)^2))`, clamped to [-1, 1]
+ * against rounding.
+ */
+function pearsonOn(x: ArrayLike<number>, y: ArrayLike<number>, idx: ArrayLike<number>): number {
+  const n = idx.length;
+  if (n < MIN_PAIRS) return NaN;
+  let sx = 0;
+  let sy = 0;
+  for (let k = 0; k < n; k++) {
+    sx += x[idx[k]];
+    sy += y[idx[k]];
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let k = 0; k < n; k++) {
+    const dx = x[idx[k]] - mx;
+    const dy = y[idx[k]] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  if (sxx === 0 || syy === 0) return NaN;
+  const r = sxy / Math.sqrt(sxx * syy);
+  return Math.max(-1, Math.min(1, r));
+}
+
+/** Pearson correlation of x and y, ignoring pairs where either value is NaN (or infinite). */
+export function pearson(x: Float64Array, y: Float64Array): Correlation {
+  checkLengths('pearson', x, y);
+  const idx = finitePairs(x, y);
+  return { value: pearsonOn(x, y, idx), n: idx.length };
+}
+
+/**
+ * Ranks (1-based) of `values[idx[k]]`, written to `out[k]`; ties get the average of the ranks
+ * they span (so a tie never creates a spurious ordering).
+ */
+function averageRanks(values: Float64Array, idx: Uint32Array): Float64Array {
+  const n = idx.length;
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) order[k] = k;
+  order.sort((a, b) => values[idx[a]] - values[idx[b]]);
+  const ranks = new Float64Array(n);
+  let start = 0;
+  while (start < n) {
+    let end = start + 1;
+    const v = values[idx[order[start]]];
+    while (end < n && values[idx[order[end]]] === v) end++;
+    // Positions start..end-1 hold equal values: ranks start+1..end, average (start + 1 + end) / 2.
+    const rank = (start + 1 + end) / 2;
+    for (let k = start; k < end; k++) ranks[order[k]] = rank;
+    start = end;
+  }
+  return ranks;
+}
+
+/**
+ * Spearman rank correlation: the Pearson correlation of the average ranks of x and y over the
+ * pairs where both are finite (NaN pairs ignored). NaN when n < 3 or either side is constant.
+ */
+export function spearman(x: Float64Array, y: Float64Array): Correlation {
+  checkLengths('spearman', x, y);
+  const idx = finitePairs(x, y);
+  const n = idx.length;
+  if (n < MIN_PAIRS) return { value: NaN, n };
+  const rx = averageRanks(x, idx);
+  const ry = averageRanks(y, idx);
+  const all = new Uint32Array(n);
+  for (let k = 0; k < n; k++) all[k] = k;
+  return { value: pearsonOn(rx, ry, all), n };
+}
+
+/**
+ * IC (Pearson) and rank IC (Spearman) of every feature column against the forward returns, in
+ * the key order of `features`. Each feature uses its own set of finite pairs, so a column with a
+ * longer warm-up simply has a smaller n.
+ */
+export function informationCoefficients(
+  features: Record<string, Float64Array>,
+  fwd: Float64Array,
+): InformationCoefficient[] {
+  return Object.keys(features).map((feature) => {
+    const values = features[feature];
+    checkLengths(`informationCoefficients(${feature})`, values, fwd);
+    const ic = pearson(values, fwd);
+    const rankIc = spearman(values, fwd);
+    return { feature, ic: ic.value, rankIc: rankIc.value, n: ic.n };
+  });
+}

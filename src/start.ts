@@ -1,0 +1,111 @@
+/**
+ * `npm start`: the whole product on embedded defaults, offline. Starts a Temporal dev server
+ * if none answers (or uses the one that does), migrates the database, runs a worker, runs the
+ * pipeline for the last 3 complete UTC days of BTC-USD, prints a summary with Web UI links,
+ * then keeps serving until Ctrl-C (`npm start -- --once` exits after the runs).
+ */
+import path from 'node:path';
+import { WorkflowFailedError, type Connection } from '@temporalio/client';
+import { PipelineResult } from './contracts';
+import { startPipeline } from './cli/run';
+import { cliClient, cliConfig, closeCliClient } from './cli/context';
+import { formatCauseChain, rootCause } from './cli/failure';
+import { formatPipelineSummary } from './cli/format';
+import { workflowUiUrl } from './config';
+import { addDays, lastCompleteDay } from './dates';
+import { openMigratedDatabase } from './db/connect';
+import { startDevServer, temporalAnswers, type DevServer } from './devserver';
+import { ensureSearchAttributes } from './setup';
+import { connectWorker } from './temporal';
+import { createWorker } from './worker';
+
+const SYMBOL = 'BTC-USD';
+const DAYS = 3;
+
+async function main(): Promise<number> {
+  const once = process.argv.includes('--once');
+  const config = cliConfig();
+  console.log(`featureflow — market source: ${config.source}${config.source === 'synthetic' ? ' (deterministic synthetic BTC-like candles, offline)' : ''}`);
+  console.log(`database: ${config.databaseUrl.startsWith('postgres') ? config.databaseUrl.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@') : config.databaseUrl}`);
+
+  let server: DevServer | undefined;
+  if (await temporalAnswers(config.temporal.address)) {
+    console.log(`Temporal: using the server already at ${config.temporal.address} (left running on exit)`);
+  } else if (config.temporal.isDefaultLocal) {
+    console.log(`Temporal: starting the dev server at ${config.temporal.address} (state in ${path.join(config.dataDir, 'temporal.db')})`);
+    server = await startDevServer({
+      address: config.temporal.address,
+      dbFile: path.join(config.dataDir, 'temporal.db'),
+      logFile: path.join(config.dataDir, 'temporal-server.log'),
+    });
+    console.log(`Temporal Web UI: ${server.uiUrl}`);
+  } else {
+    throw new Error(`Temporal at ${config.temporal.address} does not answer; check TEMPORAL_ADDRESS and the cluster`);
+  }
+
+  const db = await openMigratedDatabase({ url: config.databaseUrl });
+  const client = await cliClient();
+  const added = await ensureSearchAttributes(client.connection as Connection, config.temporal.namespace);
+  if (added.length) console.log(`registered search attributes: ${added.join(', ')}`);
+  const connection = await connectWorker(config);
+  const worker = await createWorker({ config, connection, db });
+  const running = worker.run();
+  console.log(`worker: polling task queue ${config.taskQueue}`);
+
+  let failures = 0;
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('shutting down: draining the worker...');
+    worker.shutdown();
+    await running.catch(() => undefined);
+    await connection.close();
+    await closeCliClient();
+    await db.close();
+    if (server) {
+      console.log('stopping the dev server...');
+      await server.stop();
+    }
+  };
+
+  try {
+    const last = lastCompleteDay(Date.now());
+    const days = Array.from({ length: DAYS }, (_, i) => addDays(last, i - DAYS + 1));
+    const handles = await Promise.all(days.map((d) => startPipeline(SYMBOL, d, config.source)));
+    for (const handle of handles) {
+      try {
+        const result = PipelineResult.parse(await handle.result());
+        console.log(formatPipelineSummary(result));
+      } catch (err) {
+        if (!(err instanceof WorkflowFailedError)) throw err;
+        failures++;
+        console.error(`pipeline ${handle.workflowId} FAILED\n${formatCauseChain(err)}\nroot cause: ${rootCause(err)}`);
+      }
+      console.log(`  Web UI: ${workflowUiUrl(config, handle.workflowId)}`);
+    }
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+
+  if (once) {
+    await shutdown();
+    return failures ? 1 : 0;
+  }
+  console.log('serving; press Ctrl-C to stop');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await shutdown();
+  return failures ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(`featureflow: ${err.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,63 @@
+/**
+ * The featureflow worker: hosts every workflow and activity on one task queue.
+ * `npm run worker` runs it standalone (production shape: several of these, anywhere);
+ * `npm start` and the tests create one in-process with {@link createWorker}.
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { loadConfig, type Config } from './config';
+import { openMigratedDatabase } from './db/connect';
+import type { Db } from './db/schema';
+import { defaultSources } from './sources';
+import type { SourceRegistry } from './sources/types';
+import { connectWorker } from './temporal';
+
+/** What a worker needs; everything but `config` has a default built from it. */
+export interface CreateWorkerOptions {
+  readonly config: Config;
+  readonly connection: NativeConnection;
+  readonly db: Db;
+  /** Market sources; defaults to {@link defaultSources}. */
+  readonly sources?: SourceRegistry;
+  /** A prebuilt workflow bundle (tests and production); bundles `./workflows` when omitted. */
+  readonly workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Overrides of any worker option (e.g. a different task queue). */
+  readonly overrides?: Partial<WorkerOptions>;
+}
+
+/** Creates (does not run) a worker hosting every featureflow workflow and activity. */
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  const { config } = options;
+  return Worker.create({
+    connection: options.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    activities: createActivities({ db: options.db, sources: options.sources ?? defaultSources() }),
+    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks,
+    maxCachedWorkflows: config.maxCachedWorkflows,
+    shutdownGraceTime: '10 seconds',
+    ...options.overrides,
+  });
+}
+
+/** Standalone worker process: connects, migrates, runs until SIGINT/SIGTERM, then drains and exits. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const db = await openMigratedDatabase({ url: config.databaseUrl });
+  const connection = await connectWorker(config);
+  const worker = await createWorker({ config, connection, db });
+  console.log(`featureflow worker: task queue ${config.taskQueue} on ${config.temporal.address}, database ${db.description}`);
+  // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets running tasks finish, then resolves.
+  await worker.run();
+  await connection.close();
+  await db.close();
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(`featureflow worker: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,17 @@
+/** Flow A: ingest a range of daily candle partitions from a market source. */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { IngestInput, type PartitionRef } from '../contracts';
+import { parseInput } from '../failures';
+import { ACTIVITY_OPTIONS, runSummary } from './common';
+
+const { ingestCandles } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
+
+/** Fetches and stores the range's 1-minute candles; returns a reference, never the rows. */
+export async function ingest(rawInput: IngestInput): Promise<PartitionRef> {
+  const input = parseInput(IngestInput, rawInput, 'ingest');
+  return ingestCandles.executeWithOptions(
+    { ...ACTIVITY_OPTIONS, summary: `fetch + upsert ${runSummary({ flow: 'ingest', ...input })}` },
+    [input],
+  );
+}

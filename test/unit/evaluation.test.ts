@@ -1,0 +1,101 @@
+/** Evaluation math (flow D): forward returns, Pearson/Spearman with NaN handling, ICs. */
+import { forwardReturns, informationCoefficients, pearson, spearman } from '../../src/features/evaluation';
+
+const f = (values: number[]): Float64Array => Float64Array.from(values);
+
+describe('forwardReturns', () => {
+  test('ln(close_{t+h} / close_t), NaN for the last h rows', () => {
+    const fwd = forwardReturns(f([100, 101, 105, 99]), 2);
+    expect(fwd[0]).toBeCloseTo(0.04879016416943205, 15); // ln(105/100)
+    expect(fwd[1]).toBeCloseTo(-0.020000666706669543, 15); // ln(99/101)
+    expect(fwd[2]).toBeNaN();
+    expect(fwd[3]).toBeNaN();
+  });
+
+  test('horizon longer than the series gives all NaN; invalid horizons throw', () => {
+    expect(Array.from(forwardReturns(f([1, 2]), 5))).toEqual([NaN, NaN]);
+    expect(() => forwardReturns(f([1, 2]), 0)).toThrow(/horizon/);
+    expect(() => forwardReturns(f([1, 2]), 1.5)).toThrow(/horizon/);
+  });
+});
+
+describe('pearson', () => {
+  test('hand examples', () => {
+    expect(pearson(f([1, 2, 3, 4, 5]), f([2, 4, 6, 8, 10]))).toEqual({ value: 1, n: 5 });
+    expect(pearson(f([1, 2, 3, 4, 5]), f([5, 4, 3, 2, 1])).value).toBeCloseTo(-1, 15);
+    // Means 2 and 2; cov sum = (-1)(-1) + 0*1 + 1*0 = 1; var sums 2 and 2 -> 1/2.
+    expect(pearson(f([1, 2, 3]), f([1, 3, 2])).value).toBeCloseTo(0.5, 15);
+    // y = x^3: linear correlation below 1.
+    expect(pearson(f([1, 2, 3, 4, 5]), f([1, 8, 27, 64, 125])).value).toBeCloseTo(0.9431175138077005, 14);
+  });
+
+  test('pairs with a NaN (or infinity) on either side are ignored', () => {
+    const r = pearson(f([1, NaN, 2, 3, 100, 4]), f([1, 5, 3, 2, NaN, Infinity]));
+    expect(r.n).toBe(3);
+    expect(r.value).toBeCloseTo(0.5, 15);
+  });
+
+  test('NaN value when n < 3 or a side is constant', () => {
+    expect(pearson(f([1, 2]), f([3, 4]))).toEqual({ value: NaN, n: 2 });
+    expect(pearson(f([1, 2, NaN]), f([3, 4, 5]))).toEqual({ value: NaN, n: 2 });
+    expect(pearson(f([1, 1, 1, 1]), f([1, 2, 3, 4]))).toEqual({ value: NaN, n: 4 });
+    expect(pearson(f([]), f([]))).toEqual({ value: NaN, n: 0 });
+  });
+
+  test('length mismatch throws', () => {
+    expect(() => pearson(f([1, 2, 3]), f([1, 2]))).toThrow(/length mismatch/);
+  });
+});
+
+describe('spearman', () => {
+  test('monotone relations give +-1 whatever their shape', () => {
+    expect(spearman(f([1, 2, 3, 4, 5]), f([1, 8, 27, 64, 125]))).toEqual({ value: 1, n: 5 });
+    expect(spearman(f([1, 2, 3, 4, 5]), f([10, 1, 0.5, -3, -300])).value).toBeCloseTo(-1, 15);
+  });
+
+  test('ties get average ranks', () => {
+    // Ranks x = [1, 2.5, 2.5, 4], y = [1, 2, 3, 4]: cov sum 4.5, var sums 4.5 and 5 -> sqrt(0.9).
+    expect(spearman(f([1, 2, 2, 3]), f([1, 2, 3, 4])).value).toBeCloseTo(0.9486832980505138, 14);
+    // Order of input does not matter.
+    expect(spearman(f([3, 2, 1, 2]), f([4, 3, 1, 2])).value).toBeCloseTo(0.9486832980505138, 14);
+  });
+
+  test('hand example with a non-monotone pair', () => {
+    // Ranks equal the values here, so it is Pearson's 0.5 from above.
+    expect(spearman(f([1, 2, 3]), f([1, 3, 2])).value).toBeCloseTo(0.5, 15);
+  });
+
+  test('NaN handling mirrors pearson', () => {
+    const r = spearman(f([1, NaN, 2, 3, 7]), f([1, 5, 3, 2, NaN]));
+    expect(r.n).toBe(3);
+    expect(r.value).toBeCloseTo(0.5, 15);
+    expect(spearman(f([1, 2]), f([1, 2]))).toEqual({ value: NaN, n: 2 });
+    expect(spearman(f([4, 4, 4]), f([1, 2, 3]))).toEqual({ value: NaN, n: 3 });
+  });
+});
+
+describe('informationCoefficients', () => {
+  test('one row per feature in key order, with IC, rank IC and pair count', () => {
+    const fwd = f([0.1, 0.2, 0.3, 0.4, NaN]);
+    const result = informationCoefficients(
+      {
+        good: f([1, 2, 3, 4, 5]),
+        inverse: f([NaN, 3, 2, 1, 0]),
+        flat: f([1, 1, 1, 1, 1]),
+      },
+      fwd,
+    );
+    expect(result.map((r) => r.feature)).toEqual(['good', 'inverse', 'flat']);
+    expect(result[0].n).toBe(4);
+    expect(result[0].ic).toBeCloseTo(1, 14);
+    expect(result[0].rankIc).toBe(1);
+    expect(result[1].n).toBe(3);
+    expect(result[1].ic).toBeCloseTo(-1, 14);
+    expect(result[1].rankIc).toBeCloseTo(-1, 14);
+    expect(result[2]).toEqual({ feature: 'flat', ic: NaN, rankIc: NaN, n: 4 });
+  });
+
+  test('length mismatch names the feature', () => {
+    expect(() => informationCoefficients({ x: f([1, 2]) }, f([1, 2, 3]))).toThrow(/informationCoefficients\(x\)/);
+  });
+});
