@@ -7,6 +7,7 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
   },
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   testTimeout: 120000,
   verbose: true,
 };

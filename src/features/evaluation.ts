@@ -98,22 +98,37 @@ export function pearson(x: Float64Array, y: Float64Array): Correlation {
 /**
  * Ranks (1-based) of `values[idx[k]]`, written to `out[k]`; ties get the average of the ranks
  * they span (so a tie never creates a spurious ordering).
+ *
+ * Implementation: sort a copy of the selected values with the native numeric typed-array sort
+ * (an index sort with a JS comparator is ~50x slower on millions of rows), then locate each value
+ * by binary search: if `lo` values are smaller and `hi` are smaller or equal, the value occupies
+ * positions lo+1..hi, whose average rank is `(lo + 1 + hi) / 2`. O(n log n).
  */
 function averageRanks(values: Float64Array, idx: Uint32Array): Float64Array {
   const n = idx.length;
-  const order = new Uint32Array(n);
-  for (let k = 0; k < n; k++) order[k] = k;
-  order.sort((a, b) => values[idx[a]] - values[idx[b]]);
+  const sorted = new Float64Array(n);
+  for (let k = 0; k < n; k++) sorted[k] = values[idx[k]];
+  sorted.sort();
   const ranks = new Float64Array(n);
-  let start = 0;
-  while (start < n) {
-    let end = start + 1;
-    const v = values[idx[order[start]]];
-    while (end < n && values[idx[order[end]]] === v) end++;
-    // Positions start..end-1 hold equal values: ranks start+1..end, average (start + 1 + end) / 2.
-    const rank = (start + 1 + end) / 2;
-    for (let k = start; k < end; k++) ranks[order[k]] = rank;
-    start = end;
+  for (let k = 0; k < n; k++) {
+    const v = values[idx[k]];
+    // lo = #(sorted < v)
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    // up = #(sorted <= v), searched from lo on
+    let up = lo;
+    hi = n;
+    while (up < hi) {
+      const mid = (up + hi) >>> 1;
+      if (sorted[mid] <= v) up = mid + 1;
+      else hi = mid;
+    }
+    ranks[k] = (lo + 1 + up) / 2;
   }
   return ranks;
 }

@@ -1,0 +1,140 @@
+/**
+ * The daily pipeline end to end on a real dev server with real activities and SQLite:
+ * typed results, rows and ledger in the database, idempotent re-runs, and failure propagation.
+ */
+import { WorkflowFailedError, ChildWorkflowFailure, ActivityFailure, ApplicationFailure } from '@temporalio/client';
+import { ApplicationFailure as Failure } from '@temporalio/common';
+import { PipelineResult } from '../../src/contracts';
+import { rangeChecksum } from '../../src/checksum';
+import { listMaterializations } from '../../src/db/ledger';
+import { pipelineWorkflowId } from '../../src/ids';
+import { loadRunTree } from '../../src/run-tree';
+import { syntheticSource } from '../../src/sources';
+import type { MarketSource } from '../../src/sources/types';
+import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+
+const DAY = '2024-01-15';
+
+async function runPipeline(stack: TestStack, symbol: string, date: string) {
+  return stack.client.workflow.execute('pipeline', {
+    taskQueue: stack.config.taskQueue,
+    workflowId: pipelineWorkflowId(symbol, date),
+    args: [{ symbol, date }],
+  });
+}
+
+async function tableCounts(stack: TestStack, symbol: string) {
+  const count = async (table: 'candles' | 'features_b' | 'features_c' | 'evaluations') =>
+    Number((await stack.db.kysely.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('symbol', '=', symbol).executeTakeFirstOrThrow()).n);
+  return { candles: await count('candles'), b: await count('features_b'), c: await count('features_c'), evaluations: await count('evaluations') };
+}
+
+describe('pipeline on a real dev server', () => {
+  let server: TestWorkflowEnvironment;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    server = await startDevServerEnv();
+    stack = await startStack({ server });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await server?.teardown();
+  });
+
+  it('runs A -> {B, C} -> D and returns typed references that match the database', async () => {
+    const result = PipelineResult.parse(await runPipeline(stack, 'BTC-USD', DAY));
+    expect(result.date).toBe(DAY);
+    expect(result.ingest).toMatchObject({ table: 'candles', symbol: 'BTC-USD', from: DAY, to: DAY, rows: 1440, partitions: 1, source: 'synthetic' });
+    expect(result.featuresB).toMatchObject({ table: 'features_b', algorithm: 'b', rows: 1440 });
+    expect(result.featuresC).toMatchObject({ table: 'features_c', algorithm: 'c', rows: 1440 });
+    expect(result.evaluation.table).toBe('evaluations');
+    expect(result.evaluation.scores.map((s) => s.algorithm)).toEqual(['b', 'c']);
+
+    const counts = await tableCounts(stack, 'BTC-USD');
+    expect(counts).toEqual({ candles: 1440, b: 1440, c: 1440, evaluations: result.evaluation.rows });
+    expect(result.evaluation.rows).toBeGreaterThan(0);
+
+    const ledger = await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: DAY, to: DAY });
+    expect(ledger.map((m) => m.asset).sort()).toEqual(['candles', 'evaluations', 'features_b', 'features_c']);
+    const byAsset = Object.fromEntries(ledger.map((m) => [m.asset, m]));
+    // The range checksum the flow returned is derived from the ledger's per-partition checksum.
+    expect(rangeChecksum([byAsset.candles.checksum])).toBe(result.ingest.checksum);
+    expect(rangeChecksum([byAsset.features_c.checksum])).toBe(result.featuresC.checksum);
+    expect(byAsset.candles.workflow_id).toBe(`ingest/BTC-USD/${DAY}`);
+    expect(byAsset.features_b.code_version).toBe(result.featuresB.version);
+
+    // The parent's history shows the four children, all completed.
+    const tree = await loadRunTree(stack.client, pipelineWorkflowId('BTC-USD', DAY));
+    expect(tree.state).toBe('completed');
+    expect(tree.children.map((c) => c.workflowId).sort()).toEqual(
+      [`evaluate/BTC-USD/${DAY}`, `features-b/BTC-USD/${DAY}`, `features-c/BTC-USD/${DAY}`, `ingest/BTC-USD/${DAY}`].sort(),
+    );
+    expect(tree.children.every((c) => c.state === 'completed')).toBe(true);
+  });
+
+  it('re-running the same partition leaves identical rows and checksums', async () => {
+    const first = PipelineResult.parse(await runPipeline(stack, 'ETH-USD', DAY));
+    const ledgerBefore = await listMaterializations(stack.db.kysely, { symbol: 'ETH-USD', from: DAY, to: DAY });
+    const countsBefore = await tableCounts(stack, 'ETH-USD');
+    const closesBefore = await stack.db.kysely.selectFrom('candles').select(['ts', 'close']).where('symbol', '=', 'ETH-USD').orderBy('ts').execute();
+
+    const second = PipelineResult.parse(await runPipeline(stack, 'ETH-USD', DAY));
+    const ledgerAfter = await listMaterializations(stack.db.kysely, { symbol: 'ETH-USD', from: DAY, to: DAY });
+    const closesAfter = await stack.db.kysely.selectFrom('candles').select(['ts', 'close']).where('symbol', '=', 'ETH-USD').orderBy('ts').execute();
+
+    expect(await tableCounts(stack, 'ETH-USD')).toEqual(countsBefore);
+    expect(second.ingest.checksum).toBe(first.ingest.checksum);
+    expect(second.featuresB.checksum).toBe(first.featuresB.checksum);
+    expect(second.featuresC.checksum).toBe(first.featuresC.checksum);
+    expect(second.evaluation.checksum).toBe(first.evaluation.checksum);
+    expect(ledgerAfter.map((m) => [m.asset, m.checksum, m.rows])).toEqual(ledgerBefore.map((m) => [m.asset, m.checksum, m.rows]));
+    // The ledger records the newest run that wrote each partition.
+    expect(ledgerAfter.map((m) => m.run_id)).not.toEqual(ledgerBefore.map((m) => m.run_id));
+    expect(closesAfter).toEqual(closesBefore);
+  });
+});
+
+describe('failure propagation', () => {
+  let stack: TestStack;
+  // A source whose data is rejected: the ingest activity fails non-retryably.
+  const brokenSource: MarketSource = {
+    ...syntheticSource,
+    async fetchDay() {
+      throw Failure.nonRetryable('exchange returned a malformed page (test fault)', 'SourceDataInvalid');
+    },
+  };
+
+  beforeAll(async () => {
+    stack = await startStack({ sources: { synthetic: brokenSource } });
+  });
+  afterAll(async () => stack?.stop());
+
+  it('a failed ingest fails the pipeline with the whole cause chain and starts nothing downstream', async () => {
+    const error = await runPipeline(stack, 'BTC-USD', DAY).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const child = (error as WorkflowFailedError).cause;
+    expect(child).toBeInstanceOf(ChildWorkflowFailure);
+    expect((child as ChildWorkflowFailure).workflowType).toBe('ingest');
+    expect((child as ChildWorkflowFailure).execution.workflowId).toBe(`ingest/BTC-USD/${DAY}`);
+    const activity = (child as ChildWorkflowFailure).cause;
+    expect(activity).toBeInstanceOf(ActivityFailure);
+    expect((activity as ActivityFailure).activityType).toBe('ingestCandles');
+    const root = (activity as ActivityFailure).cause;
+    expect(root).toBeInstanceOf(ApplicationFailure);
+    expect((root as ApplicationFailure).type).toBe('SourceDataInvalid');
+    expect((root as ApplicationFailure).message).toContain('malformed page');
+
+    const tree = await loadRunTree(stack.client, pipelineWorkflowId('BTC-USD', DAY));
+    expect(tree.state).toBe('failed');
+    expect(tree.children.map((c) => c.workflowType)).toEqual(['ingest']);
+    // Non-retryable: exactly one attempt.
+    expect(tree.children[0].activities).toEqual([expect.objectContaining({ activityType: 'ingestCandles', state: 'failed', attempts: 1 })]);
+    const ledger = await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: DAY, to: DAY });
+    expect(ledger).toEqual([]);
+  });
+});
