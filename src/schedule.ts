@@ -1,0 +1,188 @@
+/**
+ * The daily pipeline schedule: weekdays at 09:30 New York time, defined once here and created
+ * or updated idempotently (by `featureflow schedule create` and by `npm start`).
+ *
+ * A scheduled run gets no date: the pipeline derives its partition from the
+ * `TemporalScheduledStartTime` search attribute Temporal sets on runs a schedule starts (the
+ * last complete UTC day before that time), so a late, buffered or retried run still processes
+ * the day it was scheduled for, and the same scheduled time always means the same partition.
+ */
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleHandle,
+  type ScheduleOptions,
+} from '@temporalio/client';
+import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
+import { z } from 'zod';
+import { MarketSymbol, SourceName } from './contracts';
+import { lastCompleteDay } from './dates';
+import { FlowKey, SourceKey, SymbolKey } from './search-attributes';
+
+/** When the pipeline runs: 09:30 on Monday to Friday (cron fields: minute hour day month weekday). */
+export const SCHEDULE_CRON = '30 9 * * 1-5';
+
+/** Time zone of {@link SCHEDULE_CRON}; Temporal applies its DST rules, so 09:30 stays 09:30 local. */
+export const SCHEDULE_TIMEZONE = 'America/New_York';
+
+/**
+ * BUFFER_ONE: a run that is still going when the next one is due delays it instead of dropping
+ * it. Each run processes a different day, so SKIP would silently lose that day's partition;
+ * buffering only one keeps a long outage from piling up a queue of runs (backfill covers that).
+ */
+export const SCHEDULE_OVERLAP = ScheduleOverlapPolicy.BUFFER_ONE;
+
+/** Missed runs (server down at 09:30) are still taken when it comes back within a day; older ones need a backfill. */
+export const SCHEDULE_CATCHUP_WINDOW = '1 day';
+
+/**
+ * Upper bound of one scheduled run. Activities retry for at most a few hours; the bound makes
+ * sure a stuck run can never hold the buffered next day back for more than a day.
+ */
+export const SCHEDULED_RUN_TIMEOUT = '20 hours';
+
+/** ID of a symbol's daily pipeline schedule, e.g. `pipeline-daily-BTC-USD`. */
+export function pipelineScheduleId(symbol: string): string {
+  return `pipeline-daily-${symbol}`;
+}
+
+/**
+ * Workflow ID prefix of scheduled runs, e.g. `pipeline/BTC-USD/scheduled`; Temporal appends
+ * the scheduled time (`...scheduled-2027-03-08T14:30:00Z`), so each run's ID is unique and stable.
+ */
+export function scheduledWorkflowIdPrefix(symbol: string): string {
+  return `pipeline/${symbol}/scheduled`;
+}
+
+/** The partition a run scheduled at `scheduledAt` processes (the same rule the pipeline applies). */
+export function scheduledPartition(scheduledAt: Date): string {
+  return lastCompleteDay(scheduledAt.getTime());
+}
+
+/** What can vary between pipeline schedules; validated before anything reaches the server. */
+export const PipelineScheduleInput = z.object({
+  symbol: MarketSymbol.default('BTC-USD'),
+  /** Task queue the worker polls (from configuration). */
+  taskQueue: z.string().min(1),
+  /** Market source the scheduled runs ingest from (from configuration). */
+  source: SourceName.default('synthetic'),
+  /**
+   * Paused state. Unset: a new schedule starts active and an existing one keeps its state,
+   * so `npm start` never resumes a schedule someone paused on purpose.
+   */
+  paused: z.boolean().optional(),
+  /** Note stored with the state (why it is paused, who created it). */
+  note: z.string().max(500).optional(),
+  /** No run before this instant (tests use it to look at a chosen stretch of the calendar). */
+  startAt: z.date().optional(),
+});
+/** Input of {@link createOrUpdatePipelineSchedule}. */
+export type PipelineScheduleInput = z.input<typeof PipelineScheduleInput>;
+
+/** The full schedule definition for a validated input: spec, policies and the pipeline action. */
+export function pipelineScheduleOptions(raw: PipelineScheduleInput): ScheduleOptions {
+  const input = PipelineScheduleInput.parse(raw);
+  return {
+    scheduleId: pipelineScheduleId(input.symbol),
+    spec: {
+      cronExpressions: [SCHEDULE_CRON],
+      timezone: SCHEDULE_TIMEZONE,
+      ...(input.startAt ? { startAt: input.startAt } : {}),
+    },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'pipeline',
+      // No date on purpose: the run derives it from its scheduled time (see module comment).
+      args: [{ symbol: input.symbol, source: input.source }],
+      workflowId: scheduledWorkflowIdPrefix(input.symbol),
+      taskQueue: input.taskQueue,
+      workflowExecutionTimeout: SCHEDULED_RUN_TIMEOUT,
+      // No Partition: it is only known once the run starts (from its scheduled time).
+      typedSearchAttributes: [
+        { key: FlowKey, value: 'pipeline' },
+        { key: SymbolKey, value: input.symbol },
+        { key: SourceKey, value: input.source },
+      ],
+      staticSummary: `pipeline ${input.symbol} (scheduled weekdays 09:30 ${SCHEDULE_TIMEZONE}; partition = the last complete UTC day)`,
+    },
+    policies: {
+      overlap: SCHEDULE_OVERLAP,
+      catchupWindow: SCHEDULE_CATCHUP_WINDOW,
+      // A failed day must not stop the next days; failures are visible and a backfill redoes them.
+      pauseOnFailure: false,
+    },
+    state: {
+      paused: input.paused ?? false,
+      ...(input.note !== undefined ? { note: input.note } : {}),
+    },
+  };
+}
+
+/** What {@link createOrUpdatePipelineSchedule} did. */
+export type ScheduleOutcome = 'created' | 'updated' | 'unchanged';
+
+/** Result of {@link createOrUpdatePipelineSchedule}. */
+export interface PipelineScheduleResult {
+  readonly scheduleId: string;
+  readonly outcome: ScheduleOutcome;
+  readonly handle: ScheduleHandle;
+  /** The schedule as the server has it now. */
+  readonly description: ScheduleDescription;
+}
+
+/** The pairs of either form of typed search attributes. */
+function searchAttributePairs(attrs: SearchAttributePair[] | TypedSearchAttributes | undefined): SearchAttributePair[] {
+  if (!attrs) return [];
+  return Array.isArray(attrs) ? attrs : attrs.getAll();
+}
+
+/** The parts of a description that the definition controls, in a comparable form. */
+export function definitionFingerprint(d: ScheduleDescription): string {
+  return JSON.stringify({
+    spec: d.spec,
+    policies: d.policies,
+    paused: d.state.paused,
+    action: {
+      workflowType: d.action.workflowType,
+      workflowId: d.action.workflowId,
+      taskQueue: d.action.taskQueue,
+      args: d.action.args,
+      workflowExecutionTimeout: d.action.workflowExecutionTimeout,
+      staticSummary: d.action.staticSummary,
+      searchAttributes: searchAttributePairs(d.action.typedSearchAttributes).map((p) => [p.key.name, p.value]).sort(),
+    },
+  });
+}
+
+/**
+ * Creates the symbol's daily schedule, or, if it exists, updates it to exactly this definition
+ * (idempotent: running it twice leaves one schedule with the same spec). The outcome says
+ * whether the server's definition changed.
+ */
+export async function createOrUpdatePipelineSchedule(client: Client, raw: PipelineScheduleInput): Promise<PipelineScheduleResult> {
+  const input = PipelineScheduleInput.parse(raw);
+  const options = pipelineScheduleOptions(input);
+  try {
+    const handle = await client.schedule.create(options);
+    return { scheduleId: options.scheduleId, outcome: 'created', handle, description: await handle.describe() };
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  const handle = client.schedule.getHandle(options.scheduleId);
+  const before = await handle.describe();
+  await handle.update((previous) => ({
+    spec: options.spec,
+    action: options.action,
+    policies: options.policies,
+    state: {
+      paused: input.paused ?? previous.state.paused,
+      note: input.note ?? previous.state.note,
+      remainingActions: previous.state.remainingActions,
+    },
+  }));
+  const description = await handle.describe();
+  const outcome = definitionFingerprint(before) === definitionFingerprint(description) ? 'unchanged' : 'updated';
+  return { scheduleId: options.scheduleId, outcome, handle, description };
+}
