@@ -24,6 +24,9 @@ const EnvSchema = z.object({
   FEATUREFLOW_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
   FEATUREFLOW_MAX_CONCURRENT_WORKFLOW_TASKS: intFromEnv(16, 1, 1000),
   FEATUREFLOW_MAX_CACHED_WORKFLOWS: intFromEnv(500, 0, 100_000),
+  FEATUREFLOW_COINBASE_URL: z.string().url().default('https://api.exchange.coinbase.com'),
+  FEATUREFLOW_COINBASE_RATE: z.coerce.number().positive().max(100).default(3),
+  FEATUREFLOW_CSV_DIR: z.string().min(1).optional(),
 });
 
 /** Everything featureflow reads from its environment. */
@@ -41,6 +44,12 @@ export interface Config {
   readonly maxConcurrentActivities: number;
   readonly maxConcurrentWorkflowTasks: number;
   readonly maxCachedWorkflows: number;
+  /** Market sources: Coinbase base URL and request rate (per worker process), CSV directory (csv source off when unset). */
+  readonly sources: {
+    readonly coinbaseUrl: string;
+    readonly coinbaseRatePerSecond: number;
+    readonly csvDir?: string;
+  };
   /** Temporal connection (address, namespace, TLS, API key) from `TEMPORAL_*` / profiles. */
   readonly temporal: {
     readonly address: string;
@@ -75,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConcurrentActivities: e.FEATUREFLOW_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.FEATUREFLOW_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: e.FEATUREFLOW_MAX_CACHED_WORKFLOWS,
+    sources: { coinbaseUrl: e.FEATUREFLOW_COINBASE_URL, coinbaseRatePerSecond: e.FEATUREFLOW_COINBASE_RATE, csvDir: e.FEATUREFLOW_CSV_DIR },
     temporal: {
       address,
       namespace: connect.namespace ?? 'default',

@@ -8,7 +8,7 @@ import { createActivities } from './activities';
 import { loadConfig, type Config } from './config';
 import { openMigratedDatabase } from './db/connect';
 import type { Db } from './db/schema';
-import { defaultSources } from './sources';
+import { buildSources } from './sources/registry';
 import type { SourceRegistry } from './sources/types';
 import { connectWorker } from './temporal';
 
@@ -17,7 +17,7 @@ export interface CreateWorkerOptions {
   readonly config: Config;
   readonly connection: NativeConnection;
   readonly db: Db;
-  /** Market sources; defaults to {@link defaultSources}. */
+  /** Market sources; defaults to {@link buildSources} from the config (synthetic, coinbase, csv when configured). */
   readonly sources?: SourceRegistry;
   /** A prebuilt workflow bundle (tests and production); bundles `./workflows` when omitted. */
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
@@ -33,7 +33,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     namespace: config.temporal.namespace,
     taskQueue: config.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: createActivities({ db: options.db, sources: options.sources ?? defaultSources() }),
+    activities: createActivities({ db: options.db, sources: options.sources ?? buildSources(config) }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks,
     maxCachedWorkflows: config.maxCachedWorkflows,
