@@ -189,3 +189,122 @@ export type PipelineResult = z.infer<typeof PipelineResult>;
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ');
 }
+
+/** Most child workflows a backfill runs at once. */
+export const MAX_BACKFILL_CONCURRENCY = 64;
+/** Longest run of contiguous days one backfill child materializes. */
+export const MAX_CHUNK_DAYS = 366;
+/** Default run length of a backfill child, chosen by `npm run bench -- backfill` (see docs/backfill.md). */
+export const DEFAULT_CHUNK_DAYS = 31;
+
+/** One contiguous run of failed partitions of a backfill, with the root cause. */
+export const FailedPartitions = z.object({
+  flow: FlowName,
+  symbol: MarketSymbol,
+  from: IsoDate,
+  to: IsoDate,
+  error: z.string(),
+});
+export type FailedPartitions = z.infer<typeof FailedPartitions>;
+
+/** Partition counters of a backfill (days x flows x symbols); carried across continue-as-new. */
+export const BackfillCounters = z.object({
+  total: Count,
+  done: Count,
+  skipped: Count,
+  failed: Count,
+  /** Child workflows started so far, over every run of the chain. */
+  children: Count,
+  /** Failures counted against `maxFailures`: failed children plus groups of partitions with a missing upstream. */
+  failures: Count,
+});
+export type BackfillCounters = z.infer<typeof BackfillCounters>;
+
+/** What continue-as-new carries to the next run of a backfill; absent on the first run. */
+export const BackfillCarry = z.object({
+  counters: BackfillCounters,
+  failed: z.array(FailedPartitions),
+  /** Index of the phase the chain was in (0 ingest, 1 features, 2 evaluate). */
+  phase: z.number().int().min(0).max(3),
+  /** Partitions done and skipped so far in the current phase: a re-plan after continue-as-new must not count them as skipped again. */
+  phaseDone: Count,
+  phaseSkipped: Count,
+  /** Epoch ms of the first run's start: rate and ETA span the chain; `force` redoes only what is older. */
+  startedAt: z.number(),
+  paused: z.boolean(),
+  runs: z.number().int().positive(),
+});
+export type BackfillCarry = z.infer<typeof BackfillCarry>;
+
+/**
+ * The backfill workflow's input: materialize `flows` for `symbols` over `from..to`, skipping
+ * what the ledger already has at the current code version (unless `force`).
+ */
+export const BackfillInput = z
+  .object({
+    symbols: z.array(MarketSymbol).min(1).max(50),
+    flows: z.array(FlowName).min(1),
+    from: IsoDate,
+    to: IsoDate,
+    /** Child workflows running at once (sliding window). */
+    concurrency: z.number().int().min(1).max(MAX_BACKFILL_CONCURRENCY).default(4),
+    /** Longest run of contiguous days one child materializes; 1 = one child per partition. */
+    chunkDays: z.number().int().min(1).max(MAX_CHUNK_DAYS).default(DEFAULT_CHUNK_DAYS),
+    /** Redo selected feature/evaluate partitions even when current (ingest is never redone). */
+    force: z.boolean().default(false),
+    /** Also run missing (or stale) upstream flows first, instead of failing those partitions. */
+    withUpstream: z.boolean().default(false),
+    /** Stop starting children once more than this many failures happened. */
+    maxFailures: z.number().int().min(0).max(10_000).default(10),
+    /** Continue-as-new after this many started children, keeping every history small. */
+    continueAsNewAfter: z.number().int().min(1).max(10_000).default(200),
+    /** Market source ingest uses. */
+    source: SourceName.default('synthetic'),
+    /** Set by the workflow itself when it continues as new. */
+    carry: BackfillCarry.optional(),
+  })
+  .refine((r) => r.from <= r.to, { message: 'from must not be after to', path: ['to'] })
+  .refine((r) => rangeDays(r.from, r.to) <= MAX_RANGE_DAYS, {
+    message: `a backfill may cover at most ${MAX_RANGE_DAYS} days; split it into several`,
+    path: ['to'],
+  });
+export type BackfillInput = z.input<typeof BackfillInput>;
+
+/** Live progress of a backfill, answered by its query. Counts are partitions (days x flows x symbols). */
+export const BackfillProgress = z.object({
+  total: Count,
+  done: Count,
+  skipped: Count,
+  failed: Count,
+  /** Partitions in child workflows running now. */
+  running: Count,
+  /** Child workflows running now. */
+  runningChildren: Count,
+  paused: z.boolean(),
+  /** planning | ingest | features | evaluate | finishing | done | stopped */
+  phase: z.string(),
+  /** Materialized partitions per second since the backfill started (skipped ones excluded). */
+  partitionsPerSecond: z.number(),
+  /** Seconds left at the current rate; null until a rate is known. */
+  etaSeconds: z.number().nullable(),
+  startedAt: z.number(),
+  /** Runs of this backfill so far (continue-as-new starts a new run). */
+  runs: z.number().int().positive(),
+});
+export type BackfillProgress = z.infer<typeof BackfillProgress>;
+
+/** What a backfill returns: the partition counts and every failed run of partitions with its cause. */
+export const BackfillResult = z.object({
+  status: z.enum(['completed', 'completed-with-failures', 'stopped']),
+  total: Count,
+  done: Count,
+  skipped: Count,
+  failed: Count,
+  /** Partitions not attempted because the backfill stopped (max failures). */
+  notAttempted: Count,
+  children: Count,
+  runs: z.number().int().positive(),
+  elapsedMs: z.number(),
+  failures: z.array(FailedPartitions),
+});
+export type BackfillResult = z.infer<typeof BackfillResult>;

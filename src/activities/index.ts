@@ -3,6 +3,7 @@
  * module (for `proxyActivities`), never the implementation.
  */
 import type { ActivityDeps } from './deps';
+import { makePlanBackfill } from './backfill';
 import { makeEvaluateFeatures } from './evaluate';
 import { makeComputeFeatures } from './features';
 import { makeIngestCandles } from './ingest';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ingestCandles: makeIngestCandles(deps),
     computeFeatures: makeComputeFeatures(deps),
     evaluateFeatures: makeEvaluateFeatures(deps),
+    planBackfill: makePlanBackfill(deps),
   };
 }
 

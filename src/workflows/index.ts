@@ -3,3 +3,4 @@ export { ingest } from './ingest';
 export { features } from './features';
 export { evaluate } from './evaluate';
 export { pipeline } from './pipeline';
+export { backfill } from './backfill';

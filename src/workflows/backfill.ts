@@ -1,0 +1,204 @@
+/**
+ * The backfill flow: materializes chosen flows over a date range, skipping what the ledger
+ * already has at the current code version. Phase by phase (ingest, features, evaluate), it
+ * asks an activity for a plan (runs of up to K contiguous days) and starts one child workflow
+ * per run through a sliding window of at most `concurrency` children. It continues as new
+ * every `continueAsNewAfter` children, carrying only counters and failed partitions; the next
+ * run re-plans from the ledger, so what finished is skipped. Cancel, pause/resume and a
+ * progress query make it controllable while it runs.
+ */
+import {
+  CancellationScope,
+  condition,
+  executeChild,
+  makeContinueAsNewFunc,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { PlannedRun } from '../backfill/plan';
+import { effectiveFlows, failedPartitionCount, PHASES } from '../backfill/plan';
+import {
+  BackfillInput,
+  rangeDays,
+  type BackfillCarry,
+  type BackfillCounters,
+  type BackfillProgress,
+  type BackfillResult,
+  type FailedPartitions,
+} from '../contracts';
+import { parseInput } from '../failures';
+import { backfillProgressQuery, backfillSearchAttributes, pauseBackfillSignal, resumeBackfillSignal } from './backfill-api';
+import { ACTIVITY_OPTIONS, childOptions } from './common';
+import { evaluate } from './evaluate';
+import { features } from './features';
+import { ingest } from './ingest';
+
+export { backfillProgressQuery, pauseBackfillSignal, resumeBackfillSignal } from './backfill-api';
+
+const { planBackfill } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, startToCloseTimeout: '5 minutes' });
+
+/** The deepest cause of a failure as `Type: message`: what a person needs to fix a partition. */
+function rootCauseText(err: unknown): string {
+  let cur: unknown = err;
+  while (cur && typeof cur === 'object' && 'cause' in cur && (cur as { cause?: unknown }).cause) cur = (cur as { cause: unknown }).cause;
+  const e = cur as { type?: string; message?: string } | undefined;
+  const message = e?.message ?? String(cur);
+  return e?.type && !message.startsWith(`${e.type}:`) ? `${e.type}: ${message}` : message;
+}
+
+/** Starts the child workflow of one planned run and waits for it. */
+async function runChild(run: PlannedRun, source: BackfillInput['source']): Promise<void> {
+  const range = { symbol: run.symbol, from: run.from, to: run.to };
+  if (run.flow === 'ingest') {
+    const src = source ?? 'synthetic';
+    await executeChild(ingest, { args: [{ ...range, source: src }], ...childOptions({ flow: 'ingest', ...range, source: src }) });
+  } else if (run.flow === 'evaluate') {
+    await executeChild(evaluate, { args: [{ ...range, algorithms: ['b', 'c'] }], ...childOptions({ flow: 'evaluate', ...range, codeVersion: run.codeVersion }) });
+  } else {
+    const algorithm = run.flow === 'features-b' ? 'b' : 'c';
+    await executeChild(features, { args: [{ ...range, algorithm }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
+  }
+}
+
+/** Runs a backfill (or the next run of its continue-as-new chain); returns counts and failed partitions. */
+export async function backfill(rawInput: BackfillInput): Promise<BackfillResult> {
+  const input = parseInput(BackfillInput, rawInput, 'backfill');
+  const carry = input.carry;
+  const flows = effectiveFlows(input.flows, input.withUpstream);
+  const counters: BackfillCounters = carry?.counters ?? {
+    total: rangeDays(input.from, input.to) * flows.length * new Set(input.symbols).size,
+    done: 0,
+    skipped: 0,
+    failed: 0,
+    children: 0,
+    failures: 0,
+  };
+  const failed: FailedPartitions[] = carry?.failed ?? [];
+  const startedAt = carry?.startedAt ?? Date.now();
+  const runNumber = carry?.runs ?? 1;
+  let paused = carry?.paused ?? false;
+  let phaseIndex = carry?.phase ?? 0;
+  let phaseDone = carry?.phaseDone ?? 0;
+  let phaseSkipped = carry?.phaseSkipped ?? 0;
+  let phaseName = 'planning';
+  let stopped = false;
+  let runningPartitions = 0;
+  const inFlight = new Set<Promise<void>>();
+  let startedThisRun = 0;
+
+  setHandler(pauseBackfillSignal, () => void (paused = true));
+  setHandler(resumeBackfillSignal, () => void (paused = false));
+  setHandler(backfillProgressQuery, (): BackfillProgress => {
+    const elapsedS = Math.max(0.001, (Date.now() - startedAt) / 1000);
+    const rate = counters.done / elapsedS;
+    const remaining = counters.total - counters.done - counters.skipped - counters.failed;
+    return {
+      total: counters.total,
+      done: counters.done,
+      skipped: counters.skipped,
+      failed: counters.failed,
+      running: runningPartitions,
+      runningChildren: inFlight.size,
+      paused,
+      phase: phaseName,
+      partitionsPerSecond: rate,
+      etaSeconds: remaining === 0 ? 0 : rate > 0 ? remaining / rate : null,
+      startedAt,
+      runs: runNumber,
+    };
+  });
+
+  const recordFailure = (f: FailedPartitions): void => {
+    failed.push(f);
+    counters.failed += failedPartitionCount([f]);
+    counters.failures++;
+    if (counters.failures > input.maxFailures) stopped = true;
+  };
+
+  const startRun = (run: PlannedRun): void => {
+    counters.children++;
+    startedThisRun++;
+    runningPartitions += run.days;
+    const p: Promise<void> = runChild(run, input.source)
+      .then(
+        () => {
+          counters.done += run.days;
+          phaseDone += run.days;
+        },
+        (err: unknown) => {
+          // Our own cancellation propagates; anything else (even a child cancelled by someone else) is this run's failure.
+          if (CancellationScope.current().consideredCancelled) throw err;
+          recordFailure({ flow: run.flow, symbol: run.symbol, from: run.from, to: run.to, error: rootCauseText(err) });
+        },
+      )
+      .finally(() => {
+        runningPartitions -= run.days;
+        inFlight.delete(p);
+      });
+    inFlight.add(p);
+  };
+
+  let continueAsNew = false;
+  try {
+    for (; phaseIndex < PHASES.length && !stopped && !continueAsNew; phaseIndex++, phaseDone = 0, phaseSkipped = 0) {
+      const phaseFlows = PHASES[phaseIndex].flows.filter((f) => flows.includes(f));
+      if (!phaseFlows.length) continue;
+      phaseName = PHASES[phaseIndex].name;
+      const plan = await planBackfill({
+        symbols: [...new Set(input.symbols)],
+        flows: phaseFlows,
+        selected: input.flows,
+        from: input.from,
+        to: input.to,
+        chunkDays: input.chunkDays,
+        force: input.force,
+        forceBefore: startedAt,
+        exclude: failed,
+      });
+      // After continue-as-new, what this phase already did or skipped shows up as skipped again.
+      const newlySkipped = Math.max(0, plan.skipped - phaseDone - phaseSkipped);
+      counters.skipped += newlySkipped;
+      phaseSkipped += newlySkipped;
+      for (const f of plan.upstreamMissing) recordFailure(f);
+      // Day-major order: every symbol and flow of the phase advances together.
+      const runs = [...plan.runs].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.symbol.localeCompare(b.symbol) || a.flow.localeCompare(b.flow)));
+      for (const run of runs) {
+        await condition(() => stopped || (!paused && inFlight.size < input.concurrency));
+        if (stopped) break;
+        if (startedThisRun >= input.continueAsNewAfter || workflowInfo().continueAsNewSuggested) {
+          continueAsNew = true;
+          break;
+        }
+        startRun(run);
+      }
+      await Promise.all(inFlight);
+      if (continueAsNew) break;
+    }
+  } catch (err) {
+    // Cancelled: every in-flight child was asked to cancel; wait until each has, so nothing is left running.
+    await Promise.allSettled([...inFlight]);
+    throw err;
+  }
+
+  if (continueAsNew && !stopped) {
+    const next: BackfillCarry = { counters, failed, phase: phaseIndex, phaseDone, phaseSkipped, startedAt, paused, runs: runNumber + 1 };
+    const goOn = makeContinueAsNewFunc<typeof backfill>({ typedSearchAttributes: backfillSearchAttributes(input) });
+    return goOn({ ...input, carry: next });
+  }
+  phaseName = stopped ? 'stopped' : 'done';
+  const notAttempted = counters.total - counters.done - counters.skipped - counters.failed;
+  return {
+    status: stopped ? 'stopped' : failed.length ? 'completed-with-failures' : 'completed',
+    total: counters.total,
+    done: counters.done,
+    skipped: counters.skipped,
+    failed: counters.failed,
+    notAttempted,
+    children: counters.children,
+    runs: runNumber,
+    elapsedMs: Date.now() - startedAt,
+    failures: failed,
+  };
+}

@@ -1,0 +1,133 @@
+/** The pure backfill planner: skip rules, chunking, upstream checks, force, exclusions. */
+import { effectiveFlows, failedPartitionCount, planPhase, type LedgerFact, type PhasePlanRequest } from '../../src/backfill/plan';
+import { daysOf } from '../../src/dates';
+
+const VERSIONS = { features_b: 'b-1', features_c: 'c-1', evaluations: 'e-1+b-1+c-1' } as const;
+
+function facts(asset: string, from: string, to: string, codeVersion = 'x', materializedAt = 1000): LedgerFact[] {
+  return daysOf(from, to).map((partition) => ({ asset, partition, codeVersion, materializedAt }));
+}
+
+function request(over: Partial<PhasePlanRequest>): PhasePlanRequest {
+  return {
+    symbol: 'BTC-USD',
+    flows: ['features-c'],
+    selected: ['features-c'],
+    from: '2024-01-01',
+    to: '2024-01-10',
+    chunkDays: 4,
+    force: false,
+    forceBefore: 5000,
+    currentVersions: VERSIONS,
+    exclude: [],
+    facts: [],
+    ...over,
+  };
+}
+
+describe('backfill planner', () => {
+  it('adds transitive upstream flows only with withUpstream, in dependency order', () => {
+    expect(effectiveFlows(['evaluate'], false)).toEqual(['evaluate']);
+    expect(effectiveFlows(['evaluate'], true)).toEqual(['ingest', 'features-b', 'features-c', 'evaluate']);
+    expect(effectiveFlows(['features-c', 'ingest'], true)).toEqual(['ingest', 'features-c']);
+  });
+
+  it('chunks missing days into runs of at most K contiguous days', () => {
+    const plan = planPhase(request({ facts: facts('candles', '2024-01-01', '2024-01-10') }));
+    expect(plan.runs.map((r) => [r.from, r.to, r.days])).toEqual([
+      ['2024-01-01', '2024-01-04', 4],
+      ['2024-01-05', '2024-01-08', 4],
+      ['2024-01-09', '2024-01-10', 2],
+    ]);
+    expect(plan.runs.every((r) => r.codeVersion === 'c-1' && r.flow === 'features-c')).toBe(true);
+    expect(plan.skipped).toBe(0);
+  });
+
+  it('K = 1 gives one run per partition', () => {
+    const plan = planPhase(request({ chunkDays: 1, facts: facts('candles', '2024-01-01', '2024-01-10') }));
+    expect(plan.runs).toHaveLength(10);
+    expect(plan.runs.every((r) => r.from === r.to && r.days === 1)).toBe(true);
+  });
+
+  it('skips current partitions, reruns stale ones, and splits runs around skipped days', () => {
+    const ledger = [
+      ...facts('candles', '2024-01-01', '2024-01-10'),
+      ...facts('features_c', '2024-01-01', '2024-01-03', 'c-1'),
+      ...facts('features_c', '2024-01-04', '2024-01-05', 'c-0.9'),
+      ...facts('features_c', '2024-01-07', '2024-01-07', 'c-1'),
+    ];
+    const plan = planPhase(request({ facts: ledger }));
+    expect(plan.skipped).toBe(4);
+    expect(plan.stale).toBe(2);
+    expect(plan.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-04..2024-01-06', '2024-01-08..2024-01-10']);
+  });
+
+  it('never re-ingests a day that has candles, whatever their version, even with force', () => {
+    const plan = planPhase(
+      request({ flows: ['ingest'], selected: ['ingest'], force: true, facts: facts('candles', '2024-01-03', '2024-01-04', 'old-source') }),
+    );
+    expect(plan.skipped).toBe(2);
+    expect(plan.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-01..2024-01-02', '2024-01-05..2024-01-08', '2024-01-09..2024-01-10']);
+    expect(plan.runs[0].codeVersion).toBeUndefined();
+  });
+
+  it('force redoes selected partitions materialized before the backfill started, not those it wrote itself', () => {
+    const ledger = [...facts('candles', '2024-01-01', '2024-01-10'), ...facts('features_c', '2024-01-01', '2024-01-05', 'c-1', 1000), ...facts('features_c', '2024-01-06', '2024-01-10', 'c-1', 9000)];
+    const plan = planPhase(request({ force: true, chunkDays: 31, facts: ledger }));
+    expect(plan.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-01..2024-01-05']);
+    expect(plan.skipped).toBe(5);
+    // Upstream flows that were only added by withUpstream are never forced.
+    const upstream = planPhase(request({ force: true, selected: ['evaluate'], facts: ledger }));
+    expect(upstream.runs).toEqual([]);
+  });
+
+  it('fails partitions whose upstream is missing or stale, grouped per contiguous cause, and plans the rest', () => {
+    const ledger = [
+      ...facts('candles', '2024-01-01', '2024-01-10'),
+      ...facts('features_b', '2024-01-01', '2024-01-10', 'b-1'),
+      ...facts('features_c', '2024-01-01', '2024-01-06', 'c-1'),
+      ...facts('features_c', '2024-01-07', '2024-01-08', 'c-0.9'),
+    ];
+    const plan = planPhase(request({ flows: ['evaluate'], selected: ['evaluate'], facts: ledger }));
+    expect(plan.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-01..2024-01-04', '2024-01-05..2024-01-06']);
+    expect(plan.upstreamMissing).toHaveLength(2);
+    expect(plan.upstreamMissing[0]).toMatchObject({ flow: 'evaluate', from: '2024-01-07', to: '2024-01-08' });
+    expect(plan.upstreamMissing[0].error).toMatch(/UpstreamMissing: evaluate needs features_c is stale \(c-0\.9; current c-1\)/);
+    expect(plan.upstreamMissing[1]).toMatchObject({ from: '2024-01-09', to: '2024-01-10' });
+    expect(plan.upstreamMissing[1].error).toMatch(/features_c is not materialized/);
+    expect(failedPartitionCount(plan.upstreamMissing)).toBe(4);
+  });
+
+  it('features fail only the days without candles', () => {
+    const ledger = [...facts('candles', '2024-01-01', '2024-01-04'), ...facts('candles', '2024-01-06', '2024-01-10')];
+    const plan = planPhase(request({ chunkDays: 31, facts: ledger }));
+    expect(plan.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-01..2024-01-04', '2024-01-06..2024-01-10']);
+    expect(plan.upstreamMissing.map((f) => `${f.from}..${f.to}`)).toEqual(['2024-01-05..2024-01-05']);
+    expect(plan.upstreamMissing[0].error).toContain('candles is not materialized');
+  });
+
+  it('excludes partitions that already failed in this backfill (only for their flow and symbol)', () => {
+    const plan = planPhase(
+      request({
+        flows: ['features-b', 'features-c'],
+        selected: ['features-b', 'features-c'],
+        chunkDays: 31,
+        facts: facts('candles', '2024-01-01', '2024-01-10'),
+        exclude: [
+          { flow: 'features-c', symbol: 'BTC-USD', from: '2024-01-03', to: '2024-01-04', error: 'x' },
+          { flow: 'features-c', symbol: 'ETH-USD', from: '2024-01-01', to: '2024-01-10', error: 'x' },
+        ],
+      }),
+    );
+    expect(plan.runs.map((r) => `${r.flow} ${r.from}..${r.to}`)).toEqual([
+      'features-b 2024-01-01..2024-01-10',
+      'features-c 2024-01-01..2024-01-02',
+      'features-c 2024-01-05..2024-01-10',
+    ]);
+    expect(plan.skipped).toBe(0);
+  });
+
+  it('rejects a non-positive chunk size', () => {
+    expect(() => planPhase(request({ chunkDays: 0 }))).toThrow(/chunkDays/);
+  });
+});
