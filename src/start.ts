@@ -11,10 +11,12 @@ import { startPipeline } from './cli/run';
 import { cliClient, cliConfig, closeCliClient } from './cli/context';
 import { formatCauseChain, rootCause } from './cli/failure';
 import { formatPipelineSummary } from './cli/format';
+import { formatScheduleLine } from './cli/schedule';
 import { workflowUiUrl } from './config';
 import { addDays, lastCompleteDay } from './dates';
 import { openMigratedDatabase } from './db/connect';
 import { startDevServer, temporalAnswers, type DevServer } from './devserver';
+import { createOrUpdatePipelineSchedule } from './schedule';
 import { ensureSearchAttributes } from './setup';
 import { connectWorker } from './temporal';
 import { createWorker } from './worker';
@@ -84,6 +86,8 @@ async function main(): Promise<number> {
       }
       console.log(`  Web UI: ${workflowUiUrl(config, handle.workflowId)}`);
     }
+    // The weekday 09:30 New York schedule; an existing one is updated and keeps its paused state.
+    console.log(formatScheduleLine(await createOrUpdatePipelineSchedule(client, { symbol: SYMBOL, taskQueue: config.taskQueue, source: config.source })));
   } catch (err) {
     await shutdown();
     throw err;

@@ -4,8 +4,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { closeCliClient, CliError, ExitCode } from './context';
+import { registerLogs } from './logs';
 import { registerResult } from './result';
 import { registerRun } from './run';
+import { registerSchedule } from './schedule';
 import { registerStatus } from './status';
 
 /** Builds the program with every command registered. */
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   registerRun(program);
   registerResult(program);
   registerStatus(program);
+  registerLogs(program);
+  registerSchedule(program);
   return program;
 }
 
