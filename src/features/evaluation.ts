@@ -95,40 +95,100 @@ export function pearson(x: Float64Array, y: Float64Array): Correlation {
   return { value: pearsonOn(x, y, idx), n: idx.length };
 }
 
+/** Run length sorted by insertion before merging (insertion sort wins on tiny runs). */
+const INSERTION_RUN = 32;
+
 /**
- * Ranks (1-based) of `values[idx[k]]`, written to `out[k]`; ties get the average of the ranks
- * they span (so a tie never creates a spurious ordering).
+ * Sorts `keys` ascending in place and applies the same permutation to `order` (stable).
  *
- * Implementation: sort a copy of the selected values with the native numeric typed-array sort
- * (an index sort with a JS comparator is ~50x slower on millions of rows), then locate each value
- * by binary search: if `lo` values are smaller and `hi` are smaller or equal, the value occupies
- * positions lo+1..hi, whose average rank is `(lo + 1 + hi) / 2`. O(n log n).
+ * A bottom-up merge sort over parallel typed arrays, because the obvious alternatives are slow at
+ * the sizes flow D sees (millions of rows): `Uint32Array.sort` with a JS comparator that looks the
+ * keys up is ~10x slower, and sorting the values natively then binary-searching each one is
+ * dominated by cache misses. Merging reads and writes sequentially. O(n log n), 2n scratch.
+ */
+function sortWithOrder(keys: Float64Array, order: Uint32Array): void {
+  const n = keys.length;
+  for (let start = 0; start < n; start += INSERTION_RUN) {
+    const end = Math.min(start + INSERTION_RUN, n);
+    for (let i = start + 1; i < end; i++) {
+      const k = keys[i];
+      const o = order[i];
+      let j = i - 1;
+      while (j >= start && keys[j] > k) {
+        keys[j + 1] = keys[j];
+        order[j + 1] = order[j];
+        j--;
+      }
+      keys[j + 1] = k;
+      order[j + 1] = o;
+    }
+  }
+  if (n <= INSERTION_RUN) return;
+  let srcK: Float64Array = keys;
+  let srcO: Uint32Array = order;
+  let dstK: Float64Array = new Float64Array(n);
+  let dstO: Uint32Array = new Uint32Array(n);
+  for (let width = INSERTION_RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let a = lo;
+      let b = mid;
+      let out = lo;
+      // `<=` takes from the left run on ties: stable.
+      while (a < mid && b < hi) {
+        if (srcK[a] <= srcK[b]) {
+          dstK[out] = srcK[a];
+          dstO[out++] = srcO[a++];
+        } else {
+          dstK[out] = srcK[b];
+          dstO[out++] = srcO[b++];
+        }
+      }
+      while (a < mid) {
+        dstK[out] = srcK[a];
+        dstO[out++] = srcO[a++];
+      }
+      while (b < hi) {
+        dstK[out] = srcK[b];
+        dstO[out++] = srcO[b++];
+      }
+    }
+    const tk = srcK;
+    srcK = dstK;
+    dstK = tk;
+    const to = srcO;
+    srcO = dstO;
+    dstO = to;
+  }
+  if (srcK !== keys) {
+    keys.set(srcK);
+    order.set(srcO);
+  }
+}
+
+/**
+ * Ranks (1-based) of `values[idx[k]]`, returned at position k; ties get the average of the ranks
+ * they span (positions p+1..q share rank (p + 1 + q) / 2), so a tie never creates a spurious
+ * ordering.
  */
 function averageRanks(values: Float64Array, idx: Uint32Array): Float64Array {
   const n = idx.length;
-  const sorted = new Float64Array(n);
-  for (let k = 0; k < n; k++) sorted[k] = values[idx[k]];
-  sorted.sort();
-  const ranks = new Float64Array(n);
+  const keys = new Float64Array(n);
+  const order = new Uint32Array(n);
   for (let k = 0; k < n; k++) {
-    const v = values[idx[k]];
-    // lo = #(sorted < v)
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid] < v) lo = mid + 1;
-      else hi = mid;
-    }
-    // up = #(sorted <= v), searched from lo on
-    let up = lo;
-    hi = n;
-    while (up < hi) {
-      const mid = (up + hi) >>> 1;
-      if (sorted[mid] <= v) up = mid + 1;
-      else hi = mid;
-    }
-    ranks[k] = (lo + 1 + up) / 2;
+    keys[k] = values[idx[k]];
+    order[k] = k;
+  }
+  sortWithOrder(keys, order);
+  const ranks = new Float64Array(n);
+  let start = 0;
+  while (start < n) {
+    let end = start + 1;
+    while (end < n && keys[end] === keys[start]) end++;
+    const rank = (start + 1 + end) / 2;
+    for (let k = start; k < end; k++) ranks[order[k]] = rank;
+    start = end;
   }
   return ranks;
 }

@@ -65,6 +65,33 @@ describe('spearman', () => {
     expect(spearman(f([1, 2, 3]), f([1, 3, 2])).value).toBeCloseTo(0.5, 15);
   });
 
+  test('equals Pearson on naive average ranks for larger inputs with many ties', () => {
+    // Exercises the merge sort beyond its insertion-sorted runs; ties from rounding.
+    let seed = 12345;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    const n = 777;
+    const x = Float64Array.from({ length: n }, () => Math.round(next() * 50));
+    const y = Float64Array.from(x, (v) => v + Math.round(next() * 30));
+    x[10] = NaN;
+    y[20] = NaN;
+    const keep = Array.from({ length: n }, (_, i) => i).filter((i) => !Number.isNaN(x[i]) && !Number.isNaN(y[i]));
+    const naiveRanks = (v: Float64Array) =>
+      keep.map((i) => {
+        let less = 0;
+        let equal = 0;
+        for (const j of keep) {
+          if (v[j] < v[i]) less++;
+          else if (v[j] === v[i]) equal++;
+        }
+        return less + (equal + 1) / 2;
+      });
+    const expected = pearson(f(naiveRanks(x)), f(naiveRanks(y)));
+    const actual = spearman(x, y);
+    expect(actual.n).toBe(n - 2);
+    expect(actual.value).toBeCloseTo(expected.value, 14);
+    expect(actual.value).toBeGreaterThan(0.5);
+  });
+
   test('NaN handling mirrors pearson', () => {
     const r = spearman(f([1, NaN, 2, 3, 7]), f([1, 5, 3, 2, NaN]));
     expect(r.n).toBe(3);
