@@ -1,0 +1,329 @@
+/**
+ * `npm run histories:record [-- --tag v2] [--only pipeline-success,ingest-success]`
+ *
+ * Runs real workflows (every flow; success, failure and cancellation paths; a backfill that
+ * continues-as-new; a scheduled run) on a throwaway Temporal dev server with real activities
+ * and a temporary SQLite file, then saves each run's event history as JSON under
+ * `test/replay/histories/<scenario>-<tag>.json`. `test/replay/replay.test.ts` replays every one
+ * of them against the current workflow code, so a change that would break runs recorded by
+ * older code fails `npm test` before it ships.
+ *
+ * Bump the tag (and describe it in TAGS) whenever the workflow code changes in a way that
+ * produces different histories, and keep the older files: they stand for runs still in flight.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CancelledFailure, WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { PROJECT_ROOT } from '../src/config';
+import { flowWorkflowId, pipelineWorkflowId } from '../src/ids';
+import { syntheticSource } from '../src/sources';
+import type { MarketSource } from '../src/sources/types';
+import { startDevServerEnv, startStack, type TestStack } from '../test/helpers/stack';
+import { historyToJson } from '../test/replay/history-json';
+
+/** Where the histories live (the replay test reads every `.json` file here). */
+const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'replay', 'histories');
+
+/**
+ * Workflow code versions that recorded histories, newest last. The tag is the file name suffix;
+ * the text goes into the folder's README so a reader knows what code produced a file.
+ */
+const TAGS: Record<string, string> = {
+  v1: 'the four flows and the pipeline as first released (before the lineage patch)',
+};
+/** The tag new recordings get unless `--tag` says otherwise: the current workflow code. */
+const CURRENT_TAG = 'v1';
+
+const DAY = '2024-01-15';
+
+/** The three workers a recording needs, all on one dev server. */
+interface Stacks {
+  /** Synthetic source: every flow succeeds. */
+  readonly ok: TestStack;
+  /** A source that rejects its data: ingest fails non-retryably. */
+  readonly broken: TestStack;
+  /** A source that blocks until released: lets a run be cancelled while a child is running. */
+  readonly gated: TestStack;
+  readonly gate: Gate;
+}
+
+/** A run whose history a scenario wants saved; `part` names a child run's file. */
+interface RecordedRun {
+  readonly workflowId: string;
+  readonly part?: string;
+}
+
+/** One recorded situation. */
+interface Scenario {
+  readonly name: string;
+  /** What the history covers, for the README. */
+  readonly covers: string;
+  /** Why it cannot be recorded with this checkout, if it cannot. */
+  readonly unavailable?: () => string | undefined;
+  run(stacks: Stacks): Promise<RecordedRun[]>;
+}
+
+/** A blocking point in the gated source: `entered` resolves once a fetch waits on it. */
+interface Gate {
+  readonly entered: Promise<void>;
+  release(): void;
+}
+
+/** A synthetic source whose fetches wait at a gate, so a run can be cancelled mid-activity. */
+function createGatedSource(): { source: MarketSource; gate: Gate } {
+  let enter!: () => void;
+  let release!: () => void;
+  const entered = new Promise<void>((r) => (enter = r));
+  const released = new Promise<void>((r) => (release = r));
+  const source: MarketSource = {
+    ...syntheticSource,
+    async fetchDay(symbol, day, options) {
+      enter();
+      await released;
+      return syntheticSource.fetchDay(symbol, day, options);
+    },
+  };
+  return { source, gate: { entered, release } };
+}
+
+const brokenSource: MarketSource = {
+  ...syntheticSource,
+  async fetchDay() {
+    throw ApplicationFailure.nonRetryable('exchange returned a malformed page (recorded fault)', 'SourceDataInvalid');
+  },
+};
+
+/** Starts a workflow and waits for it to close, whatever the outcome. */
+async function runToEnd(stack: TestStack, workflowType: string, workflowId: string, args: unknown[]): Promise<void> {
+  await stack.client.workflow
+    .execute(workflowType, { taskQueue: stack.config.taskQueue, workflowId, args })
+    .catch((err: unknown) => {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+    });
+}
+
+function sourceFileExists(relative: string): boolean {
+  return fs.existsSync(path.join(PROJECT_ROOT, relative));
+}
+
+/** Every scenario, in the order they run (later ones may rely on data earlier ones wrote). */
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'ingest-success',
+    covers: 'ingest (flow A) of one day, completed',
+    run: async ({ ok }) => {
+      const workflowId = flowWorkflowId('ingest', 'ETH-USD', DAY, DAY);
+      await runToEnd(ok, 'ingest', workflowId, [{ symbol: 'ETH-USD', from: DAY, to: DAY }]);
+      return [{ workflowId }];
+    },
+  },
+  ...(['b', 'c'] as const).map(
+    (algorithm): Scenario => ({
+      name: `features-${algorithm}-success`,
+      covers: `features (flow ${algorithm.toUpperCase()}) over the day ingest-success stored, completed`,
+      run: async ({ ok }) => {
+        const workflowId = flowWorkflowId(`features-${algorithm}`, 'ETH-USD', DAY, DAY);
+        await runToEnd(ok, 'features', workflowId, [{ symbol: 'ETH-USD', from: DAY, to: DAY, algorithm }]);
+        return [{ workflowId }];
+      },
+    }),
+  ),
+  {
+    name: 'evaluate-success',
+    covers: 'evaluate (flow D) of features b and c, completed',
+    run: async ({ ok }) => {
+      const workflowId = flowWorkflowId('evaluate', 'ETH-USD', DAY, DAY);
+      await runToEnd(ok, 'evaluate', workflowId, [{ symbol: 'ETH-USD', from: DAY, to: DAY }]);
+      return [{ workflowId }];
+    },
+  },
+  {
+    name: 'evaluate-upstream-missing',
+    covers: 'evaluate of a day with no features: the activity fails UpstreamMissing (non-retryable), the workflow fails',
+    run: async ({ ok }) => {
+      const workflowId = flowWorkflowId('evaluate', 'SOL-USD', DAY, DAY);
+      await runToEnd(ok, 'evaluate', workflowId, [{ symbol: 'SOL-USD', from: DAY, to: DAY }]);
+      return [{ workflowId }];
+    },
+  },
+  {
+    name: 'pipeline-success',
+    covers: 'pipeline parent: ingest, then features b and c in parallel, then evaluate, completed',
+    run: async ({ ok }) => {
+      const workflowId = pipelineWorkflowId('BTC-USD', DAY);
+      await runToEnd(ok, 'pipeline', workflowId, [{ symbol: 'BTC-USD', date: DAY }]);
+      return [{ workflowId }];
+    },
+  },
+  {
+    name: 'pipeline-ingest-failed',
+    covers: 'pipeline whose ingest child fails non-retryably (SourceDataInvalid): parent fails, nothing downstream starts; plus the failed ingest child',
+    run: async ({ broken }) => {
+      const day = '2024-01-17';
+      const workflowId = pipelineWorkflowId('BTC-USD', day);
+      await runToEnd(broken, 'pipeline', workflowId, [{ symbol: 'BTC-USD', date: day }]);
+      return [{ workflowId }, { workflowId: flowWorkflowId('ingest', 'BTC-USD', day, day), part: 'child-ingest' }];
+    },
+  },
+  {
+    name: 'pipeline-cancelled',
+    covers: 'pipeline cancelled while its ingest child is running: the child and its activity are cancelled, then the parent; plus the cancelled ingest child',
+    run: async ({ gated, gate }) => {
+      const day = '2024-01-16';
+      const workflowId = pipelineWorkflowId('BTC-USD', day);
+      const handle = await gated.client.workflow.start('pipeline', {
+        taskQueue: gated.config.taskQueue,
+        workflowId,
+        args: [{ symbol: 'BTC-USD', date: day }],
+      });
+      await gate.entered;
+      await handle.cancel();
+      const outcome = await handle.result().then(
+        () => 'completed',
+        (err: unknown) => (err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure ? 'cancelled' : String(err)),
+      );
+      gate.release();
+      if (outcome !== 'cancelled') throw new Error(`pipeline-cancelled: expected the run to be cancelled, it ended ${outcome}`);
+      return [{ workflowId }, { workflowId: flowWorkflowId('ingest', 'BTC-USD', day, day), part: 'child-ingest' }];
+    },
+  },
+  {
+    name: 'backfill-continued-as-new',
+    covers: 'backfill over more chunks than one run handles: the first run continued-as-new, and the run that finished',
+    unavailable: () =>
+      sourceFileExists('src/workflows/backfill.ts') ? 'the backfill recorder is not wired to src/workflows/backfill.ts yet' : 'src/workflows/backfill.ts has not landed yet',
+    run: async () => [],
+  },
+  {
+    name: 'pipeline-scheduled',
+    covers: 'pipeline started by the daily schedule (no date: it derives the day from TemporalScheduledStartTime)',
+    unavailable: () => (sourceFileExists('src/schedule.ts') ? 'the schedule recorder is not wired to src/schedule.ts yet' : 'src/schedule.ts has not landed yet'),
+    run: async () => [],
+  },
+];
+
+/** Parsed command line. */
+interface Args {
+  readonly tag: string;
+  readonly only?: ReadonlySet<string>;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  let tag = CURRENT_TAG;
+  let only: Set<string> | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--tag') tag = argv[++i] ?? '';
+    else if (argv[i] === '--only') only = new Set((argv[++i] ?? '').split(',').filter(Boolean));
+    else throw new Error(`unknown argument ${argv[i]}; usage: --tag <vN> --only <scenario,...>`);
+  }
+  if (!(tag in TAGS)) throw new Error(`unknown tag "${tag}": describe it in TAGS in scripts/record-histories.ts first (known: ${Object.keys(TAGS).join(', ')})`);
+  const unknown = [...(only ?? [])].filter((n) => !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  return { tag, only };
+}
+
+/** The file name of a recorded run: `<scenario>[.<part>]-<tag>.json`. */
+function historyFileName(scenario: string, part: string | undefined, tag: string): string {
+  return `${scenario}${part ? `.${part}` : ''}-${tag}.json`;
+}
+
+async function saveHistory(client: Client, run: RecordedRun, file: string): Promise<number> {
+  const history = await client.workflow.getHandle(run.workflowId).fetchHistory();
+  fs.writeFileSync(path.join(HISTORIES_DIR, file), `${historyToJson(history)}\n`);
+  return history.events?.length ?? 0;
+}
+
+/** The UTC day a history's first event happened: when it was recorded. */
+function recordedDay(file: string): string {
+  const parsed = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as { events?: Array<{ eventTime?: string }> };
+  return parsed.events?.[0]?.eventTime?.slice(0, 10) ?? 'unknown';
+}
+
+/** Rewrites the folder's README from the files present, so it never lists a file that is gone. */
+function writeReadme(): void {
+  const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+  const rows = files.map((file) => {
+    const match = /^(.+?)(?:\.([a-z-]+))?-(v\d+)\.json$/.exec(file);
+    const scenario = SCENARIOS.find((s) => s.name === match?.[1]);
+    const what = `${scenario?.covers ?? '(not a known scenario)'}${match?.[2] ? ` — this file: the ${match[2].replace('child-', '')} child run` : ''}`;
+    return `| \`${file}\` | ${what} | ${match?.[3] ?? '?'} | ${recordedDay(file)} |`;
+  });
+  const text = [
+    '# Recorded workflow histories',
+    '',
+    'Real runs recorded by `npm run histories:record` on a dev server (real activities, SQLite).',
+    '`test/replay/replay.test.ts` replays every `.json` file here against the current workflow code;',
+    'see `docs/changing-workflows.md`. Generated by the recorder: edit `scripts/record-histories.ts`, not this file.',
+    '',
+    '## Workflow code versions',
+    '',
+    ...Object.entries(TAGS).map(([tag, text]) => `- **${tag}**: ${text}`),
+    '',
+    '## Files',
+    '',
+    '| File | Covers | Code | Recorded (UTC) |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(HISTORIES_DIR, 'README.md'), text);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const selected = SCENARIOS.filter((s) => !args.only || args.only.has(s.name));
+  fs.mkdirSync(HISTORIES_DIR, { recursive: true });
+
+  // The stack helper loads a prebuilt bundle; build it from the workflow code as it is now.
+  const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'featureflow-record-'));
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows') });
+  process.env.FEATUREFLOW_TEST_WORKFLOW_BUNDLE = path.join(bundleDir, 'workflows.js');
+  fs.writeFileSync(process.env.FEATUREFLOW_TEST_WORKFLOW_BUNDLE, code);
+
+  const gated = createGatedSource();
+  let server: TestWorkflowEnvironment | undefined;
+  const started: TestStack[] = [];
+  const skipped: string[] = [];
+  try {
+    server = await startDevServerEnv();
+    const stack = async (source: MarketSource) => {
+      const s = await startStack({ server, sources: { synthetic: source } });
+      started.push(s);
+      return s;
+    };
+    const stacks: Stacks = { ok: await stack(syntheticSource), broken: await stack(brokenSource), gated: await stack(gated.source), gate: gated.gate };
+    for (const scenario of selected) {
+      const reason = scenario.unavailable?.();
+      if (reason) {
+        skipped.push(scenario.name);
+        console.warn(`SKIPPED ${scenario.name}: ${reason}`);
+        continue;
+      }
+      const runs = await scenario.run(stacks);
+      for (const run of runs) {
+        const file = historyFileName(scenario.name, run.part, args.tag);
+        const events = await saveHistory(stacks.ok.client, run, file);
+        console.log(`recorded ${file} (${events} events, ${run.workflowId})`);
+      }
+    }
+  } finally {
+    gated.gate.release();
+    for (const s of started.reverse()) await s.stop();
+    await server?.teardown();
+    fs.rmSync(bundleDir, { recursive: true, force: true });
+  }
+  writeReadme();
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+  console.log(`histories written to ${path.relative(PROJECT_ROOT, HISTORIES_DIR)} with tag ${args.tag} (checkout ${commit}); README updated`);
+  if (skipped.length) console.warn(`not recorded: ${skipped.join(', ')} (see the messages above)`);
+}
+
+main().catch((err) => {
+  console.error(`histories:record: ${(err as Error).message}`);
+  process.exit(1);
+});

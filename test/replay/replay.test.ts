@@ -1,0 +1,94 @@
+/**
+ * Replays every recorded history in `test/replay/histories/` against the current workflow code.
+ *
+ * A history is what a run already did; a worker running new code must make the same decisions
+ * in the same order when it picks that run up, or Temporal fails the run's workflow tasks with a
+ * nondeterminism error. Each file is its own test, named after the file, and a failure quotes
+ * the SDK's message (which names the command and the history event that disagree).
+ *
+ * The code under test is the bundle the jest global setup built from `src/workflows`, or the
+ * artifact in FEATUREFLOW_WORKFLOW_BUNDLE (e.g. `dist/workflow-bundle.js` from
+ * `npm run build:workflows`), so the exact file you deploy can be the one replayed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { Runtime, Worker, bundleWorkflowCode, type ReplayResult } from '@temporalio/worker';
+import { testWorkflowBundle } from '../helpers/stack';
+import { historyFromJson } from './history-json';
+
+const HISTORIES_DIR = path.join(__dirname, 'histories');
+const files = fs
+  .readdirSync(HISTORIES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+
+function loadHistory(file: string) {
+  return historyFromJson(JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8')));
+}
+
+/** The bundle to replay against: the deployable artifact when given, else the tests' bundle. */
+function bundleUnderTest(): { codePath: string } {
+  const deployed = process.env.FEATUREFLOW_WORKFLOW_BUNDLE;
+  return deployed ? { codePath: path.resolve(deployed) } : testWorkflowBundle();
+}
+
+const quietLogger = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+beforeAll(() => {
+  // Replay workers log every state change at INFO; results are reported by the tests instead.
+  try {
+    Runtime.install({ logger: quietLogger });
+  } catch {
+    // Another file in this jest process installed the runtime first: keep its logger.
+  }
+});
+
+describe('recorded histories replay on the current workflow code', () => {
+  const results = new Map<string, ReplayResult>();
+
+  beforeAll(async () => {
+    // One replay worker for all files; each result carries the file name as its workflow ID.
+    const histories = files.map((file) => ({ workflowId: file, history: loadHistory(file) }));
+    for await (const result of Worker.runReplayHistories({ workflowBundle: bundleUnderTest() }, histories)) {
+      results.set(result.workflowId, result);
+    }
+  });
+
+  it('has a history of every flow, pre-change (v1) ones included', () => {
+    for (const type of ['ingest', 'features', 'evaluate', 'pipeline']) {
+      expect(files.some((f) => f.startsWith(type) && f.endsWith('-v1.json'))).toBe(true);
+    }
+  });
+
+  it.each(files)('%s', (file) => {
+    const result = results.get(file);
+    if (!result) throw new Error(`${file} was not replayed (the replay worker stopped before reaching it)`);
+    if (result.error) {
+      throw new Error(
+        `${file} does not replay on the current workflow code — runs like it that are in flight would break. ` +
+          `${result.error.name}: ${result.error.message}\n` +
+          'Put the change behind patched() (see docs/changing-workflows.md), or re-record if the old runs cannot exist anywhere.',
+      );
+    }
+  });
+});
+
+describe('the same change without patched() is caught by replay', () => {
+  let unpatched: { code: string };
+
+  beforeAll(async () => {
+    unpatched = await bundleWorkflowCode({ workflowsPath: require.resolve('./unpatched'), logger: quietLogger });
+  });
+
+  it.each(files.filter((f) => /^pipeline-success.*-v1\.json$/.test(f)))('%s fails to replay, naming the event', async (file) => {
+    const error = await Worker.runReplayHistory({ workflowBundle: unpatched }, loadHistory(file), file).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(DeterminismViolationError);
+    // The SDK names the mismatching command and history event, e.g. "... doesn't match EventType(StartChildWorkflowExecutionInitiated)".
+    expect((error as Error).message).toMatch(/Nondeterminism|nondeterminism/);
+    expect((error as Error).message).toMatch(/Event|event/);
+  });
+});
