@@ -27,6 +27,14 @@ const EnvSchema = z.object({
   FEATUREFLOW_COINBASE_URL: z.string().url().default('https://api.exchange.coinbase.com'),
   FEATUREFLOW_COINBASE_RATE: z.coerce.number().positive().max(100).default(3),
   FEATUREFLOW_CSV_DIR: z.string().min(1).optional(),
+  FEATUREFLOW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  FEATUREFLOW_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  FEATUREFLOW_LOG_RETENTION_DAYS: intFromEnv(14, 1, 3650),
+  FEATUREFLOW_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:9464')
+    .optional(),
+  FEATUREFLOW_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 });
 
 /** Everything featureflow reads from its environment. */
@@ -50,6 +58,19 @@ export interface Config {
     readonly coinbaseRatePerSecond: number;
     readonly csvDir?: string;
   };
+  /** Observability: log level and format of the worker's stdout, log-store retention, metrics endpoint. */
+  readonly observability: {
+    /** Lowest level written to stdout and the log store (default info). */
+    readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+    /** `json` (pino, one object per line; default) or `pretty` (coloured lines for a terminal). */
+    readonly logFormat: 'json' | 'pretty';
+    /** Days of log lines kept in the database's `logs` table (default 14). */
+    readonly logRetentionDays: number;
+    /** `host:port` of the SDK's Prometheus endpoint; off when unset. */
+    readonly metricsAddress?: string;
+  };
+  /** A prebuilt workflow bundle (`bundleWorkflowCode` output) the standalone worker loads instead of bundling at start. */
+  readonly workflowBundlePath?: string;
   /** Temporal connection (address, namespace, TLS, API key) from `TEMPORAL_*` / profiles. */
   readonly temporal: {
     readonly address: string;
@@ -85,6 +106,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConcurrentWorkflowTasks: e.FEATUREFLOW_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: e.FEATUREFLOW_MAX_CACHED_WORKFLOWS,
     sources: { coinbaseUrl: e.FEATUREFLOW_COINBASE_URL, coinbaseRatePerSecond: e.FEATUREFLOW_COINBASE_RATE, csvDir: e.FEATUREFLOW_CSV_DIR },
+    observability: {
+      logLevel: e.FEATUREFLOW_LOG_LEVEL,
+      logFormat: e.FEATUREFLOW_LOG_FORMAT,
+      logRetentionDays: e.FEATUREFLOW_LOG_RETENTION_DAYS,
+      metricsAddress: e.FEATUREFLOW_METRICS_ADDRESS,
+    },
+    workflowBundlePath: e.FEATUREFLOW_WORKFLOW_BUNDLE,
     temporal: {
       address,
       namespace: connect.namespace ?? 'default',

@@ -5,8 +5,10 @@
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { activityLogInterceptors } from './activities/interceptors';
 import { loadConfig, type Config } from './config';
 import { openMigratedDatabase } from './db/connect';
+import { attachLogStore, installObservability } from './observability/runtime';
 import type { Db } from './db/schema';
 import { buildSources } from './sources/registry';
 import type { SourceRegistry } from './sources/types';
@@ -25,6 +27,12 @@ export interface CreateWorkerOptions {
   readonly overrides?: Partial<WorkerOptions>;
 }
 
+/**
+ * Workflow interceptor modules (log attributes, log-context header). A prebuilt bundle must be
+ * made with `bundleWorkflowCode({ workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES })`.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [require.resolve('./workflows/interceptors')];
+
 /** Creates (does not run) a worker hosting every featureflow workflow and activity. */
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const { config } = options;
@@ -38,6 +46,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks,
     maxCachedWorkflows: config.maxCachedWorkflows,
     shutdownGraceTime: '10 seconds',
+    interceptors: { activity: [activityLogInterceptors], workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] },
     ...options.overrides,
   });
 }
@@ -45,12 +54,23 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
 /** Standalone worker process: connects, migrates, runs until SIGINT/SIGTERM, then drains and exits. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = installObservability(config.observability);
   const db = await openMigratedDatabase({ url: config.databaseUrl });
+  const logStore = attachLogStore(logger, db, { retentionDays: config.observability.logRetentionDays });
   const connection = await connectWorker(config);
-  const worker = await createWorker({ config, connection, db });
-  console.log(`featureflow worker: task queue ${config.taskQueue} on ${config.temporal.address}, database ${db.description}`);
+  const worker = await createWorker({
+    config,
+    connection,
+    db,
+    ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
+  });
+  logger.info(`featureflow worker: task queue ${config.taskQueue} on ${config.temporal.address}, database ${db.description}`, {
+    metrics: config.observability.metricsAddress ?? 'off',
+  });
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets running tasks finish, then resolves.
   await worker.run();
+  await logStore.close();
+  if (logStore.stats.dropped) logger.warn(`log store dropped ${logStore.stats.dropped} lines (${logStore.stats.lastError ?? 'buffer full'})`);
   await connection.close();
   await db.close();
 }

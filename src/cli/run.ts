@@ -10,6 +10,7 @@ import { flowSearchAttributes, runSummary } from '../run-metadata';
 import { cliClient, cliConfig, CliError, ExitCode, parseOptions } from './context';
 import { rootCause, formatCauseChain } from './failure';
 import { formatPipelineSummary } from './format';
+import { printTreeLogs } from './logs';
 
 const RunOptions = z
   .object({
@@ -17,6 +18,7 @@ const RunOptions = z
     date: IsoDate.optional(),
     source: SourceName.optional(),
     wait: z.boolean(),
+    follow: z.boolean().optional(),
   })
   .transform((o, ctx) => {
     const date = o.date ?? lastCompleteDay(Date.now());
@@ -56,6 +58,7 @@ export function registerRun(program: Command): void {
     .option('--date <YYYY-MM-DD>', 'UTC day to process (default: the last complete day)')
     .option('--source <name>', 'market source: synthetic | coinbase | csv (default: FEATUREFLOW_SOURCE)')
     .option('--no-wait', 'start and return at once, printing the workflow id')
+    .option('-f, --follow', 'stream the log lines of the whole run tree while waiting')
     .action(async (raw: Record<string, unknown>) => {
       const opts = parseOptions(RunOptions, raw);
       const config = cliConfig();
@@ -63,6 +66,7 @@ export function registerRun(program: Command): void {
       console.log(`started ${handle.workflowId}`);
       console.log(`  Web UI: ${workflowUiUrl(config, handle.workflowId)}`);
       if (!opts.wait) return;
+      if (opts.follow) await printTreeLogs(handle.workflowId, { follow: true, json: false });
       try {
         const result = PipelineResult.parse(await handle.result());
         console.log(formatPipelineSummary(result));

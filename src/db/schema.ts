@@ -3,7 +3,7 @@
  * Times are epoch milliseconds (bigint in PostgreSQL, integer in SQLite); feature values are
  * doubles where NULL means "not enough history" (NaN in memory).
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Generated, Kysely, Selectable } from 'kysely';
 
 /** One 1-minute candle; unique per (symbol, ts). */
 export interface CandlesTable {
@@ -75,6 +75,34 @@ export interface MaterializationsTable {
   materialized_at: number;
 }
 
+/**
+ * One log line of a workflow or activity, written in batches by every worker (see
+ * `src/observability/log-store.ts`) so the client can read a run tree's lines as one stream.
+ */
+export interface LogsTable {
+  /** Insertion order across all workers; `logs --follow` polls by it. */
+  id: Generated<number>;
+  /** Epoch milliseconds when the line was logged (on the worker's clock). */
+  ts: number;
+  level: string;
+  message: string;
+  workflow_id: string | null;
+  run_id: string | null;
+  root_workflow_id: string | null;
+  root_run_id: string | null;
+  parent_workflow_id: string | null;
+  workflow_type: string | null;
+  flow: string | null;
+  symbol: string | null;
+  partition: string | null;
+  activity_type: string | null;
+  attempt: number | null;
+  /** `hostname:pid` of the worker that logged it. */
+  worker: string;
+  /** Every other attribute, as JSON text. */
+  attrs: string | null;
+}
+
 /** Every table featureflow owns. */
 export interface Database {
   candles: CandlesTable;
@@ -82,6 +110,7 @@ export interface Database {
   features_c: FeaturesCTable;
   evaluations: EvaluationsTable;
   materializations: MaterializationsTable;
+  logs: LogsTable;
 }
 
 /** A ledger row as read. */

@@ -10,6 +10,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 export default async function globalSetup(): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    // The same workflow interceptors a production worker loads (log attributes, log-context header).
+    workflowInterceptorModules: [require.resolve('../../src/workflows/interceptors')],
     logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'featureflow-bundle-'));

@@ -17,12 +17,13 @@ import { defaultSources } from '../../src/sources';
 import type { SourceRegistry } from '../../src/sources/types';
 import { temporalCliPath } from '../../src/temporal-cli';
 import { createWorker } from '../../src/worker';
+import { attachLogStore, installedLogger, installObservability, type AttachedLogStore } from '../../src/observability/runtime';
 
 let runtimeInstalled = false;
 
 /** Silences the SDK's own INFO chatter in test output (warnings and errors still show). */
 function quietRuntime(): void {
-  if (runtimeInstalled) return;
+  if (runtimeInstalled || installedLogger()) return;
   runtimeInstalled = true;
   try {
     Runtime.install({
@@ -38,6 +39,15 @@ function quietRuntime(): void {
   } catch {
     // Already installed by an earlier file in this process: keep it.
   }
+}
+
+/**
+ * Installs featureflow's own Runtime logger (quiet stdout, lines still reach attached log
+ * stores) instead of the quiet one; call it first in a test file, before any server starts.
+ * Stacks started with `logStore: true` then write their workers' lines to their database.
+ */
+export function installTestObservability(options: { metricsAddress?: string } = {}): void {
+  installObservability({ logLevel: 'info', logFormat: 'none', metricsAddress: options.metricsAddress });
 }
 
 /** Options of {@link startDevServerEnv}. */
@@ -70,6 +80,8 @@ export interface StackOptions {
   readonly env?: Record<string, string>;
   /** Reuse a running environment instead of starting a server. */
   readonly server?: TestWorkflowEnvironment;
+  /** Store this stack's workflow and activity log lines in its database (needs {@link installTestObservability}). */
+  readonly logStore?: boolean;
 }
 
 /** A running stack; call {@link TestStack.stop} in afterAll. */
@@ -80,6 +92,8 @@ export interface TestStack {
   readonly config: Config;
   readonly worker: Worker;
   readonly dataDir: string;
+  /** The log store, when started with `logStore: true`. */
+  readonly logs?: AttachedLogStore;
   /** Stops the worker, closes the database, shuts the server down, removes temp files. */
   stop(): Promise<void>;
 }
@@ -124,6 +138,12 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     ...options.env,
   });
   const db = await openMigratedDatabase({ url: config.databaseUrl });
+  let logs: AttachedLogStore | undefined;
+  if (options.logStore) {
+    const logger = installedLogger();
+    if (!logger) throw new Error('startStack({ logStore: true }) needs installTestObservability() first in the test file');
+    logs = attachLogStore(logger, db, { retentionDays: config.observability.logRetentionDays, taskQueue: config.taskQueue });
+  }
   const worker = await createWorker({
     config,
     connection: env.nativeConnection,
@@ -139,9 +159,11 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     config,
     worker,
     dataDir,
+    logs,
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
+      await logs?.close();
       await db.close();
       if (!options.server) await env.teardown();
       fs.rmSync(dataDir, { recursive: true, force: true });
