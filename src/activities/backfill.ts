@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { AssetName, FailedPartitions, FlowName, IsoDate, MarketSymbol, type AlgorithmId } from '../contracts';
+import { MINUTES_PER_DAY } from '../dates';
 import { FLOW_ASSET, FLOW_UPSTREAM, planPhase, type PlannedRun } from '../backfill/plan';
 import type { Db } from '../db/schema';
 import { getAlgorithm } from '../features';
@@ -58,6 +59,12 @@ export async function readLedgerFacts(db: Db, symbol: string, from: string, to: 
   return rows.map((r) => ({ asset: r.asset, partition: r.partition, codeVersion: r.code_version, materializedAt: Number(r.materialized_at) }));
 }
 
+/** Whole days of candles before a partition that each feature flow reads. */
+const LOOKBACK_DAYS = (): Partial<Record<FlowName, number>> => ({
+  'features-b': Math.ceil(getAlgorithm('b').lookbackMinutes / MINUTES_PER_DAY),
+  'features-c': Math.ceil(getAlgorithm('c').lookbackMinutes / MINUTES_PER_DAY),
+});
+
 /** Creates the planning activity bound to its dependencies. */
 export function makePlanBackfill(deps: ActivityDeps) {
   /** Plans one phase of a backfill for every symbol from the ledger as it is now. */
@@ -74,7 +81,7 @@ export function makePlanBackfill(deps: ActivityDeps) {
     let stale = 0;
     for (const symbol of input.symbols) {
       const facts = await readLedgerFacts(deps.db, symbol, input.from, input.to, [...assets]);
-      const plan = planPhase({ ...input, symbol, currentVersions: versions, facts });
+      const plan = planPhase({ ...input, symbol, currentVersions: versions, lookbackDays: LOOKBACK_DAYS(), facts });
       out.runs.push(...plan.runs);
       out.upstreamMissing.push(...plan.upstreamMissing);
       skipped += plan.skipped;

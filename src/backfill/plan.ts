@@ -84,6 +84,11 @@ export interface PhasePlanRequest {
    * re-plan after continue-as-new does not redo what this backfill already wrote.
    */
   readonly forceBefore: number;
+  /**
+   * Days of candles before a day that each flow reads (features' look-back). A look-back day
+   * inside the range must be ingested, or the result would depend on what was missing.
+   */
+  readonly lookbackDays?: Readonly<Partial<Record<FlowName, number>>>;
   /** Current code version of each asset; `candles` is absent: any ingested version counts. */
   readonly currentVersions: Readonly<Partial<Record<AssetName, string>>>;
   /** Partitions that already failed in this backfill: not retried, not counted again. */
@@ -118,9 +123,18 @@ function upstreamProblem(flow: FlowName, day: string, req: PhasePlanRequest, fac
   for (const up of FLOW_UPSTREAM[flow]) {
     const asset = FLOW_ASSET[up];
     const fact = facts.get(`${asset}/${day}`);
-    if (!fact) problems.push(`${asset} is not materialized`);
+    if (!fact) problems.push(`${asset} (not materialized)`);
     else if (!isCurrent(fact, asset, req.currentVersions)) {
-      problems.push(`${asset} is stale (${fact.codeVersion}; current ${req.currentVersions[asset]})`);
+      problems.push(`${asset} (stale: ${fact.codeVersion}, current ${req.currentVersions[asset]})`);
+    }
+  }
+  // Only when the day's own candles are there: one cause per day keeps contiguous failures in one group.
+  const lookback = problems.length ? 0 : (req.lookbackDays?.[flow] ?? 0);
+  for (let k = 1; k <= lookback; k++) {
+    const previous = addDays(day, -k);
+    if (previous >= req.from && !facts.has(`candles/${previous}`)) {
+      problems.push(`look-back candles of the ${lookback === 1 ? 'previous day' : `previous ${lookback} days`} (not materialized)`);
+      break;
     }
   }
   if (!problems.length) return undefined;

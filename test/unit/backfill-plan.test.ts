@@ -92,9 +92,9 @@ describe('backfill planner', () => {
     expect(plan.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-01..2024-01-04', '2024-01-05..2024-01-06']);
     expect(plan.upstreamMissing).toHaveLength(2);
     expect(plan.upstreamMissing[0]).toMatchObject({ flow: 'evaluate', from: '2024-01-07', to: '2024-01-08' });
-    expect(plan.upstreamMissing[0].error).toMatch(/UpstreamMissing: evaluate needs features_c is stale \(c-0\.9; current c-1\)/);
+    expect(plan.upstreamMissing[0].error).toMatch(/^UpstreamMissing: evaluate needs features_c \(stale: c-0\.9, current c-1\); run features-b and features-c first/);
     expect(plan.upstreamMissing[1]).toMatchObject({ from: '2024-01-09', to: '2024-01-10' });
-    expect(plan.upstreamMissing[1].error).toMatch(/features_c is not materialized/);
+    expect(plan.upstreamMissing[1].error).toMatch(/features_c \(not materialized\)/);
     expect(failedPartitionCount(plan.upstreamMissing)).toBe(4);
   });
 
@@ -103,7 +103,7 @@ describe('backfill planner', () => {
     const plan = planPhase(request({ chunkDays: 31, facts: ledger }));
     expect(plan.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-01..2024-01-04', '2024-01-06..2024-01-10']);
     expect(plan.upstreamMissing.map((f) => `${f.from}..${f.to}`)).toEqual(['2024-01-05..2024-01-05']);
-    expect(plan.upstreamMissing[0].error).toContain('candles is not materialized');
+    expect(plan.upstreamMissing[0].error).toContain('candles (not materialized)');
   });
 
   it('excludes partitions that already failed in this backfill (only for their flow and symbol)', () => {
@@ -129,5 +129,17 @@ describe('backfill planner', () => {
 
   it('rejects a non-positive chunk size', () => {
     expect(() => planPhase(request({ chunkDays: 0 }))).toThrow(/chunkDays/);
+  });
+});
+
+describe('backfill planner look-back', () => {
+  it('fails feature days whose look-back candles inside the range are missing', () => {
+    const ledger = [...facts('candles', '2024-01-01', '2024-01-04'), ...facts('candles', '2024-01-06', '2024-01-10')];
+    const plan = planPhase(request({ chunkDays: 31, lookbackDays: { 'features-c': 2 }, facts: ledger }));
+    expect(plan.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-01..2024-01-04', '2024-01-08..2024-01-10']);
+    expect(plan.upstreamMissing.map((f) => `${f.from}..${f.to}`)).toEqual(['2024-01-05..2024-01-05', '2024-01-06..2024-01-07']);
+    expect(plan.upstreamMissing[1].error).toContain('look-back candles of the previous 2 days (not materialized)');
+    // Look-back days before the range are not required (the range may start where data starts).
+    expect(planPhase(request({ from: '2024-01-06', lookbackDays: { 'features-c': 2 }, facts: ledger })).upstreamMissing).toEqual([]);
   });
 });
