@@ -1,4 +1,7 @@
 /** The benchmark sections, in the order `npm run bench` runs them. Add a module and a line here. */
+import { backfillSection } from './backfill';
+import { pipelineSection } from './pipeline';
+import { throughputSection } from './throughput';
 
 /** One benchmark section. */
 export interface BenchSection {
@@ -8,4 +11,8 @@ export interface BenchSection {
 }
 
 /** Every section. */
-export const sections: BenchSection[] = [];
+export const sections: BenchSection[] = [
+  pipelineSection,
+  throughputSection,
+  backfillSection,
+];

@@ -1,0 +1,126 @@
+/**
+ * Bench section `pipeline`: end-to-end latency of the daily pipeline on a warm in-process
+ * worker, against a dev server with a persistent SQLite file (like `npm start`), and where the
+ * time goes, read from Temporal's own histories: queueing of the parent, each child workflow,
+ * each activity (schedule -> close, and its execution start -> close), and the orchestration
+ * overhead between them. Prints p50/p90; nothing here asserts.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { PipelineResult } from '../src/contracts';
+import { addDays } from '../src/dates';
+import { pipelineWorkflowId } from '../src/ids';
+import { durationMs, loadRunTree, type RunNode } from '../src/run-tree';
+import { startDevServerEnv, startStack } from '../test/helpers/stack';
+import type { BenchSection } from './sections';
+
+const RUNS = Number(process.env.BENCH_PIPELINE_RUNS ?? 25);
+const WARMUP = 3;
+const SYMBOL = 'BTC-USD';
+const FIRST_DAY = '2024-03-01';
+
+const EventType = temporal.api.enums.v1.EventType;
+
+/** Milliseconds of a history event's time. */
+const eventMs = (e: temporal.api.history.v1.IHistoryEvent): number => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+
+/** Workflow start -> first workflow task started: how long the run waited for a worker. */
+async function queueingMs(client: Client, workflowId: string, runId: string): Promise<number> {
+  const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+  const started = events.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+  const firstTask = events.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+  return started && firstTask ? eventMs(firstTask) - eventMs(started) : Number.NaN;
+}
+
+/** The samples of one run, by part name. */
+type Sample = Map<string, number>;
+
+/** Splits one run's tree into named durations. */
+async function sampleOf(client: Client, e2eMs: number, tree: RunNode): Promise<Sample> {
+  const s: Sample = new Map();
+  const parentMs = durationMs(tree.startedAt, tree.closedAt) ?? Number.NaN;
+  s.set('end to end (client)', e2eMs);
+  s.set('client overhead (e2e - parent)', e2eMs - parentMs);
+  s.set('parent queueing (start -> 1st task)', await queueingMs(client, tree.workflowId, tree.runId));
+  s.set('parent pipeline', parentMs);
+  const child = (type: string, id: string) => tree.children.find((c) => c.workflowId.startsWith(`${id}/`) && c.workflowType === type);
+  const parts = { ingest: child('ingest', 'ingest'), 'features-b': child('features', 'features-b'), 'features-c': child('features', 'features-c'), evaluate: child('evaluate', 'evaluate') };
+  const childMs: Record<string, number> = {};
+  for (const [name, node] of Object.entries(parts)) {
+    if (!node) continue;
+    childMs[name] = durationMs(node.startedAt, node.closedAt) ?? Number.NaN;
+    s.set(`child ${name}`, childMs[name]);
+    s.set(`  ${name} queueing`, await queueingMs(client, node.workflowId, node.runId));
+    for (const a of node.activities) {
+      const total = durationMs(a.scheduledAt, a.closedAt) ?? Number.NaN;
+      const exec = durationMs(a.startedAt, a.closedAt) ?? Number.NaN;
+      s.set(`  ${name} activity ${a.activityType} (sched -> close)`, total);
+      s.set(`  ${name} activity ${a.activityType} (exec)`, exec);
+      s.set(`  ${name} workflow overhead (child - activity)`, childMs[name] - total);
+    }
+  }
+  const critical = (childMs.ingest ?? 0) + Math.max(childMs['features-b'] ?? 0, childMs['features-c'] ?? 0) + (childMs.evaluate ?? 0);
+  s.set('parent overhead (parent - critical path of children)', parentMs - critical);
+  return s;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function printSamples(samples: readonly Sample[]): void {
+  const names = [...new Set(samples.flatMap((s) => [...s.keys()]))];
+  const width = Math.max(...names.map((n) => n.length));
+  console.log(`${'part'.padEnd(width)}  ${'p50 ms'.padStart(8)}  ${'p90 ms'.padStart(8)}  ${'max ms'.padStart(8)}`);
+  for (const name of names) {
+    const values = samples.map((s) => s.get(name)).filter((v): v is number => v !== undefined && Number.isFinite(v)).sort((a, b) => a - b);
+    const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '-').padStart(8);
+    console.log(`${name.padEnd(width)}  ${fmt(percentile(values, 50))}  ${fmt(percentile(values, 90))}  ${fmt(values[values.length - 1])}`);
+  }
+}
+
+async function run(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'featureflow-bench-pipeline-'));
+  if (!process.env.FEATUREFLOW_TEST_WORKFLOW_BUNDLE) {
+    // startStack takes a prebuilt bundle (jest's global setup makes it for tests); build it once here.
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../src/workflows'),
+      logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
+    });
+    const codePath = path.join(dir, 'workflows.js');
+    fs.writeFileSync(codePath, code);
+    process.env.FEATUREFLOW_TEST_WORKFLOW_BUNDLE = codePath;
+  }
+  const server = await startDevServerEnv({ dbFilename: path.join(dir, 'temporal.db') });
+  const stack = await startStack({ server });
+  try {
+    console.log(`dev server with a persistent SQLite file, in-process worker, SQLite database; ${WARMUP} warm-up runs, then ${RUNS} runs, one at a time (BENCH_PIPELINE_RUNS to change)`);
+    const samples: Sample[] = [];
+    for (let i = 0; i < WARMUP + RUNS; i++) {
+      const date = addDays(FIRST_DAY, i);
+      const workflowId = pipelineWorkflowId(SYMBOL, date);
+      const t0 = performance.now();
+      PipelineResult.parse(await stack.client.workflow.execute('pipeline', { taskQueue: stack.config.taskQueue, workflowId, args: [{ symbol: SYMBOL, date }] }));
+      const e2e = performance.now() - t0;
+      if (i < WARMUP) continue;
+      samples.push(await sampleOf(stack.client, e2e, await loadRunTree(stack.client, workflowId)));
+    }
+    printSamples(samples);
+  } finally {
+    await stack.stop();
+    await server.teardown();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The `pipeline` bench section. */
+export const pipelineSection: BenchSection = {
+  name: 'pipeline',
+  description: 'daily pipeline latency on a warm worker (p50/p90) and where the time goes',
+  run,
+};
