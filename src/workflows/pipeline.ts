@@ -4,7 +4,7 @@
  * cause chain, cancels its running sibling, and nothing downstream starts.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { executeChild, workflowInfo } from '@temporalio/workflow';
+import { executeChild, patched, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import { PipelineInput, type FeatureRef, type PipelineResult } from '../contracts';
 import { lastCompleteDay } from '../dates';
 import { getAlgorithm } from '../features';
@@ -13,6 +13,7 @@ import { allOrCancel, childOptions } from './common';
 import { evaluate } from './evaluate';
 import { features } from './features';
 import { ingest } from './ingest';
+import { checkLineage, LINEAGE_PATCH } from './lineage';
 
 /** Set by Temporal on runs a schedule starts: the time the run was scheduled for. */
 const ScheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
@@ -51,6 +52,11 @@ export async function pipeline(rawInput: PipelineInput): Promise<PipelineResult>
     return ref;
   };
   const [featuresB, featuresC] = await allOrCancel([featureRun('b'), featureRun('c')]);
+  // Added after release: runs started before it have no lineage step in their histories, and
+  // patched() keeps them replaying as they ran. Retire per docs/changing-workflows.md.
+  if (patched(LINEAGE_PATCH)) {
+    upsertMemo({ lineage: checkLineage(candles, [featuresB, featuresC]) });
+  }
   const featured = Date.now();
 
   const evaluation = await executeChild(evaluate, {
