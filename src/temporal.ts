@@ -5,6 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config';
+import { payloadLimitInterceptor } from './payload-limit';
 
 /** A helpful error for an unreachable server, naming the address and what to check. */
 function unreachable(config: Config, err: unknown): Error {
@@ -20,7 +21,7 @@ function unreachable(config: Config, err: unknown): Error {
 export async function connectClient(config: Config): Promise<Client> {
   try {
     const connection = await Connection.connect({ ...config.temporal.connect.connectionOptions, connectTimeout: '5s' });
-    return new Client({ connection, namespace: config.temporal.namespace });
+    return new Client({ connection, namespace: config.temporal.namespace, interceptors: { workflow: [payloadLimitInterceptor()] } });
   } catch (err) {
     throw unreachable(config, err);
   }
