@@ -1,5 +1,5 @@
 /**
- * `npm run histories:record [-- --tag v2] [--only pipeline-success,ingest-success]`
+ * `npm run histories:record [-- --tag v2] [--only pipeline-success,ingest-success] [--readme]`
  *
  * Runs real workflows (every flow; success, failure and cancellation paths; a backfill that
  * continues-as-new; a scheduled run) on a throwaway Temporal dev server with real activities
@@ -56,6 +56,8 @@ interface Stacks {
 /** A run whose history a scenario wants saved; `part` names a child run's file. */
 interface RecordedRun {
   readonly workflowId: string;
+  /** A particular run (e.g. one link of a continue-as-new chain); the latest when omitted. */
+  readonly runId?: string;
   readonly part?: string;
 }
 
@@ -195,37 +197,71 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'backfill-continued-as-new',
-    covers: 'backfill over more chunks than one run handles: the first run continued-as-new, and the run that finished',
-    unavailable: () =>
-      sourceFileExists('src/workflows/backfill.ts') ? 'the backfill recorder is not wired to src/workflows/backfill.ts yet' : 'src/workflows/backfill.ts has not landed yet',
-    run: async () => [],
+    covers: 'backfill of features-b with upstream over 4 days, one child per day, continuing as new every 3 children: its first run (ended by continue-as-new) and its last run (completed)',
+    unavailable: () => (sourceFileExists('src/workflows/backfill.ts') ? undefined : 'src/workflows/backfill.ts has not landed yet'),
+    run: async ({ ok }) => {
+      const { backfillWorkflowId } = await import('../src/workflows/backfill-api');
+      const input = { symbols: ['ADA-USD'], flows: ['features-b' as const], from: '2024-02-01', to: '2024-02-04', withUpstream: true, chunkDays: 1, concurrency: 2, continueAsNewAfter: 3 };
+      const workflowId = backfillWorkflowId(input);
+      const handle = await ok.client.workflow.start('backfill', { taskQueue: ok.config.taskQueue, workflowId, args: [input] });
+      const result = (await handle.result()) as { status: string; runs: number };
+      const last = await ok.client.workflow.getHandle(workflowId).describe();
+      if (result.status !== 'completed' || result.runs < 2 || last.runId === handle.firstExecutionRunId) {
+        throw new Error(`backfill-continued-as-new: expected a completed backfill over several runs, got ${JSON.stringify(result)}`);
+      }
+      return [
+        { workflowId, runId: handle.firstExecutionRunId, part: 'first-run' },
+        { workflowId, runId: last.runId, part: 'last-run' },
+      ];
+    },
   },
   {
     name: 'pipeline-scheduled',
-    covers: 'pipeline started by the daily schedule (no date: it derives the day from TemporalScheduledStartTime)',
-    unavailable: () => (sourceFileExists('src/schedule.ts') ? 'the schedule recorder is not wired to src/schedule.ts yet' : 'src/schedule.ts has not landed yet'),
-    run: async () => [],
+    covers: 'pipeline started by the daily schedule (triggered now; no date: it derives the day from TemporalScheduledStartTime), completed',
+    unavailable: () => (sourceFileExists('src/schedule.ts') ? undefined : 'src/schedule.ts has not landed yet'),
+    run: async ({ ok }) => {
+      const { createOrUpdatePipelineSchedule } = await import('../src/schedule');
+      const { handle } = await createOrUpdatePipelineSchedule(ok.client, { symbol: 'XRP-USD', taskQueue: ok.config.taskQueue });
+      try {
+        await handle.trigger();
+        const deadline = Date.now() + 30_000;
+        let action = (await handle.describe()).info.recentActions[0]?.action.workflow;
+        while (!action && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 200));
+          action = (await handle.describe()).info.recentActions[0]?.action.workflow;
+        }
+        if (!action) throw new Error('pipeline-scheduled: the triggered schedule started no run within 30 s');
+        await ok.client.workflow.getHandle(action.workflowId, action.firstExecutionRunId).result();
+        return [{ workflowId: action.workflowId, runId: action.firstExecutionRunId }];
+      } finally {
+        await handle.delete();
+      }
+    },
   },
 ];
 
 /** Parsed command line. */
 interface Args {
   readonly tag: string;
+  /** Only rewrite the README from the files present. */
+  readonly readmeOnly: boolean;
   readonly only?: ReadonlySet<string>;
 }
 
 function parseArgs(argv: readonly string[]): Args {
   let tag = CURRENT_TAG;
   let only: Set<string> | undefined;
+  let readmeOnly = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--tag') tag = argv[++i] ?? '';
+    else if (argv[i] === '--readme') readmeOnly = true;
     else if (argv[i] === '--only') only = new Set((argv[++i] ?? '').split(',').filter(Boolean));
-    else throw new Error(`unknown argument ${argv[i]}; usage: --tag <vN> --only <scenario,...>`);
+    else throw new Error(`unknown argument ${argv[i]}; usage: [--tag <vN>] [--only <scenario,...>] [--readme]`);
   }
   if (!(tag in TAGS)) throw new Error(`unknown tag "${tag}": describe it in TAGS in scripts/record-histories.ts first (known: ${Object.keys(TAGS).join(', ')})`);
   const unknown = [...(only ?? [])].filter((n) => !SCENARIOS.some((s) => s.name === n));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  return { tag, only };
+  return { tag, only, readmeOnly };
 }
 
 /** The file name of a recorded run: `<scenario>[.<part>]-<tag>.json`. */
@@ -234,7 +270,7 @@ function historyFileName(scenario: string, part: string | undefined, tag: string
 }
 
 async function saveHistory(client: Client, run: RecordedRun, file: string): Promise<number> {
-  const history = await client.workflow.getHandle(run.workflowId).fetchHistory();
+  const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
   fs.writeFileSync(path.join(HISTORIES_DIR, file), `${historyToJson(history)}\n`);
   return history.events?.length ?? 0;
 }
@@ -251,7 +287,9 @@ function writeReadme(): void {
   const rows = files.map((file) => {
     const match = /^(.+?)(?:\.([a-z-]+))?-(v\d+)\.json$/.exec(file);
     const scenario = SCENARIOS.find((s) => s.name === match?.[1]);
-    const what = `${scenario?.covers ?? '(not a known scenario)'}${match?.[2] ? ` — this file: the ${match[2].replace('child-', '')} child run` : ''}`;
+    const part = match?.[2];
+    const partText = part ? ` — this file: ${part.startsWith('child-') ? `the ${part.slice('child-'.length)} child run` : `the ${part.replace(/-/g, ' ')}`}` : '';
+    const what = `${scenario?.covers ?? '(not a known scenario)'}${partText}`;
     return `| \`${file}\` | ${what} | ${match?.[3] ?? '?'} | ${recordedDay(file)} |`;
   });
   const text = [
@@ -277,6 +315,7 @@ function writeReadme(): void {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.readmeOnly) return writeReadme();
   const selected = SCENARIOS.filter((s) => !args.only || args.only.has(s.name));
   fs.mkdirSync(HISTORIES_DIR, { recursive: true });
 

@@ -62,6 +62,11 @@ describe('recorded histories replay on the current workflow code', () => {
     }
   });
 
+  it('has a backfill that continued as new and a scheduled pipeline run', () => {
+    expect(files.some((f) => f.startsWith('backfill-continued-as-new.first-run-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('pipeline-scheduled-'))).toBe(true);
+  });
+
   it.each(files)('%s', (file) => {
     const result = results.get(file);
     if (!result) throw new Error(`${file} was not replayed (the replay worker stopped before reaching it)`);
