@@ -3,6 +3,8 @@
  * with a message saying what to change.
  */
 import { Command, CommanderError } from 'commander';
+import { registerAssets } from './assets';
+import { registerBackfill } from './backfill';
 import { closeCliClient, CliError, ExitCode } from './context';
 import { registerLogs } from './logs';
 import { registerResult } from './result';
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerLogs(program);
   registerSchedule(program);
+  registerBackfill(program);
+  registerAssets(program);
   return program;
 }
 

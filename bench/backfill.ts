@@ -1,0 +1,161 @@
+/**
+ * Bench section `backfill`: the backfill workflow end to end on a fresh persistent dev server
+ * (SQLite state file) and a fresh SQLite database per case, with the worker in this process
+ * (so the RSS figure covers worker + client + SQLite; sampled every 100 ms).
+ * Cases: features-c over 365 days with ingest present, for several chunk sizes K (the default
+ * and K = 1); and `--with-upstream` over 3,650 days (ingest + B + C + evaluate).
+ * BENCH_BACKFILL_CASES=chunks,k1,upstream picks cases; BENCH_BACKFILL_KS=7,15,31,62 the K sweep.
+ * Prints figures only; nothing here asserts.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
+import { BackfillResult, DEFAULT_CHUNK_DAYS, type BackfillInput } from '../src/contracts';
+import { addDays, MINUTES_PER_DAY } from '../src/dates';
+import { loadConfig } from '../src/config';
+import { openMigratedDatabase } from '../src/db/connect';
+import { temporalCliPath } from '../src/temporal-cli';
+import { createWorker } from '../src/worker';
+import { backfillWorkflowId } from '../src/workflows/backfill-api';
+import { FlowKey, SymbolKey, PartitionKey, CodeVersionKey, SourceKey } from '../src/search-attributes';
+import type { BenchSection } from './sections';
+
+const SYMBOL = 'BTC-USD';
+const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/** One measured backfill. */
+interface Measured {
+  readonly label: string;
+  readonly seconds: number;
+  readonly partitions: number;
+  readonly candles: number;
+  readonly peakRssMb: number;
+  /** RSS when the timed backfill started (includes the workflow bundler's leftovers). */
+  readonly baseRssMb: number;
+  readonly maxHistory: number;
+  readonly children: number;
+  readonly runs: number;
+}
+
+/** Samples this process's RSS every 100 ms until stopped; returns the peak in MB. */
+function rssSampler(): { stop(): number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss) / 2 ** 20;
+    },
+  };
+}
+
+/** Largest history (events) of any workflow on the task queue: the backfill's runs and every child. */
+async function largestHistory(client: Client, taskQueue: string): Promise<number> {
+  let max = 0;
+  for await (const w of client.workflow.list({ query: `TaskQueue='${taskQueue}'` })) max = Math.max(max, w.historyLength ?? 0);
+  return max;
+}
+
+interface Fixture {
+  readonly env: TestWorkflowEnvironment;
+  readonly bundle: { code: string };
+  readonly dir: string;
+}
+
+/** Runs `prepare` (not timed) then `input` (timed) on a fresh database and worker. */
+async function measure(fx: Fixture, label: string, input: BackfillInput, prepare?: BackfillInput): Promise<Measured> {
+  const dbFile = path.join(fx.dir, `${label.replace(/\W+/g, '-')}.db`);
+  const config = loadConfig({ ...process.env, DATABASE_URL: dbFile, FEATUREFLOW_TASK_QUEUE: `bench-${label.replace(/\W+/g, '-')}-${Date.now()}`, TEMPORAL_ADDRESS: fx.env.address });
+  const db = await openMigratedDatabase({ url: config.databaseUrl });
+  const worker = await createWorker({ config, connection: fx.env.nativeConnection, db, workflowBundle: fx.bundle });
+  const running = worker.run();
+  const client = fx.env.client;
+  const run = async (i: BackfillInput) =>
+    BackfillResult.parse(await client.workflow.execute('backfill', { taskQueue: config.taskQueue, workflowId: `${backfillWorkflowId(i)}/${config.taskQueue}`, args: [i] }));
+  try {
+    if (prepare) await run(prepare);
+    const baseRssMb = process.memoryUsage().rss / 2 ** 20;
+    const rss = rssSampler();
+    const t0 = nowMs();
+    const result = await run(input);
+    const seconds = (nowMs() - t0) / 1000;
+    const peakRssMb = rss.stop();
+    if (result.failed) throw new Error(`${label}: ${result.failed} partitions failed: ${JSON.stringify(result.failures.slice(0, 3))}`);
+    const partitions = result.done;
+    return { label, seconds, partitions, candles: partitions * MINUTES_PER_DAY, peakRssMb, baseRssMb, maxHistory: await largestHistory(client, config.taskQueue), children: result.children, runs: result.runs };
+  } finally {
+    worker.shutdown();
+    await running;
+    await db.close();
+  }
+}
+
+function print(rows: readonly Measured[]): void {
+  console.log('| case | seconds | partitions | partitions/s | candles/s | children | runs | RSS at start → peak (MB) | largest history (events) |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.label} | ${r.seconds.toFixed(2)} | ${r.partitions} | ${(r.partitions / r.seconds).toFixed(1)} | ${Math.round(r.candles / r.seconds).toLocaleString('en-US')} | ${r.children} | ${r.runs} | ${r.baseRssMb.toFixed(0)} → ${r.peakRssMb.toFixed(0)} | ${r.maxHistory} |`,
+    );
+  }
+}
+
+async function run(): Promise<void> {
+  const cases = (process.env.BENCH_BACKFILL_CASES ?? 'chunks,k1,upstream').split(',');
+  const ks = (process.env.BENCH_BACKFILL_KS ?? `7,15,${DEFAULT_CHUNK_DAYS},62`).split(',').map(Number);
+  const concurrency = Number(process.env.BENCH_BACKFILL_CONCURRENCY ?? 4);
+  try {
+    Runtime.install({ logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
+  } catch {
+    // Another section installed a runtime already.
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'featureflow-bench-backfill-'));
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: console.error } });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      searchAttributes: [FlowKey, SymbolKey, PartitionKey, CodeVersionKey, SourceKey],
+      dbFilename: path.join(dir, 'temporal.db'),
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+  const fx: Fixture = { env, bundle, dir };
+  const rows: Measured[] = [];
+  try {
+    const from = '2024-01-01';
+    const to365 = addDays(from, 364);
+    const ingest365: BackfillInput = { symbols: [SYMBOL], flows: ['ingest'], from, to: to365, chunkDays: 31, concurrency };
+    if (cases.includes('chunks')) {
+      for (const k of ks) {
+        const label = `features-c 365 d, K=${k}${k === DEFAULT_CHUNK_DAYS ? ' (default)' : ''}`;
+        rows.push(await measure(fx, label, { symbols: [SYMBOL], flows: ['features-c'], from, to: to365, chunkDays: k, concurrency }, ingest365));
+        print(rows.slice(-1));
+      }
+    }
+    if (cases.includes('k1')) {
+      rows.push(await measure(fx, 'features-c 365 d, K=1', { symbols: [SYMBOL], flows: ['features-c'], from, to: to365, chunkDays: 1, concurrency }, ingest365));
+      print(rows.slice(-1));
+    }
+    if (cases.includes('upstream')) {
+      const from10 = '2015-01-01';
+      const to10 = addDays(from10, 3649);
+      rows.push(await measure(fx, 'with-upstream 3,650 d (ingest+B+C+D), default K', { symbols: [SYMBOL], flows: ['evaluate'], from: from10, to: to10, withUpstream: true, concurrency }));
+      print(rows.slice(-1));
+    }
+    console.log(`\nbackfill (concurrency ${concurrency}, in-process worker; RSS = this process: worker + client + SQLite):`);
+    print(rows);
+  } finally {
+    await env.teardown();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The `backfill` bench section. */
+export const backfillSection: BenchSection = {
+  name: 'backfill',
+  description: 'backfill workflow: features-c 365 days (K sweep, K=1), with-upstream 3,650 days; s, partitions/s, candles/s, peak RSS, largest history',
+  run,
+};

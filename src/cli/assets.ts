@@ -1,0 +1,110 @@
+/**
+ * `featureflow assets --symbol --from --to`: per asset and partition, what the ledger says:
+ * materialized (code version, when, rows), stale (another code version than this build's), or
+ * missing. Contiguous partitions in the same state are shown as one line.
+ */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { AssetName, IsoDate, MarketSymbol } from '../contracts';
+import { currentVersions } from '../activities/backfill';
+import { daysOf } from '../dates';
+import { openMigratedDatabase } from '../db/connect';
+import { listMaterializations } from '../db/ledger';
+import type { Materialization } from '../db/schema';
+import { cliConfig, parseOptions } from './context';
+
+const AssetsOptions = z.object({ symbol: MarketSymbol, from: IsoDate, to: IsoDate, json: z.boolean().optional(), perPartition: z.boolean().optional() });
+
+/** The state of one asset partition. */
+export interface PartitionState {
+  readonly asset: AssetName;
+  readonly partition: string;
+  readonly state: 'materialized' | 'stale' | 'missing';
+  readonly version?: string;
+  readonly currentVersion?: string;
+  readonly rows?: number;
+  readonly materializedAt?: number;
+}
+
+/** Classifies every asset x day of the range from the ledger rows (pure). */
+export function classify(rows: readonly Materialization[], from: string, to: string, versions: Partial<Record<AssetName, string>>): PartitionState[] {
+  const byKey = new Map(rows.map((r) => [`${r.asset}/${r.partition}`, r]));
+  const out: PartitionState[] = [];
+  for (const asset of AssetName.options) {
+    const current = versions[asset];
+    for (const partition of daysOf(from, to)) {
+      const r = byKey.get(`${asset}/${partition}`);
+      if (!r) out.push({ asset, partition, state: 'missing', currentVersion: current });
+      else {
+        out.push({
+          asset,
+          partition,
+          state: current === undefined || r.code_version === current ? 'materialized' : 'stale',
+          version: r.code_version,
+          currentVersion: current,
+          rows: Number(r.rows),
+          materializedAt: Number(r.materialized_at),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+const when = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+/** Groups contiguous partitions of one asset with the same state and version into lines. */
+export function formatStates(states: readonly PartitionState[], perPartition = false): string {
+  const lines: string[] = [];
+  let group: PartitionState[] = [];
+  const flush = (): void => {
+    if (!group.length) return;
+    const first = group[0];
+    const last = group[group.length - 1];
+    const range = first.partition === last.partition ? first.partition : `${first.partition}..${last.partition} (${group.length} d)`;
+    let detail = '';
+    if (first.state !== 'missing') {
+      const rows = group.reduce((n, s) => n + (s.rows ?? 0), 0);
+      const times = group.map((s) => s.materializedAt ?? 0);
+      const span = Math.min(...times) === Math.max(...times) ? when(times[0]) : `${when(Math.min(...times))} .. ${when(Math.max(...times))}`;
+      detail = `${first.version}  ${rows} rows  at ${span} UTC`;
+      if (first.state === 'stale') detail += `  (current ${first.currentVersion})`;
+    }
+    lines.push(`${first.asset.padEnd(12)} ${range.padEnd(34)} ${first.state.padEnd(12)} ${detail}`.trimEnd());
+    group = [];
+  };
+  for (const s of states) {
+    const prev = group[group.length - 1];
+    if (perPartition || !prev || prev.asset !== s.asset || prev.state !== s.state || prev.version !== s.version) flush();
+    group.push(s);
+  }
+  flush();
+  return lines.join('\n');
+}
+
+/** Registers the `assets` command. */
+export function registerAssets(program: Command): void {
+  program
+    .command('assets')
+    .description('per asset and partition: materialized (version, when, rows), stale, or missing')
+    .option('--symbol <symbol>', 'market symbol', 'BTC-USD')
+    .requiredOption('--from <YYYY-MM-DD>', 'first day (UTC)')
+    .requiredOption('--to <YYYY-MM-DD>', 'last day (UTC), inclusive')
+    .option('--per-partition', 'one line per partition instead of contiguous groups')
+    .option('--json', 'print every asset x partition as JSON')
+    .action(async (raw: Record<string, unknown>) => {
+      const opts = parseOptions(AssetsOptions, raw);
+      const db = await openMigratedDatabase({ url: cliConfig().databaseUrl });
+      try {
+        const rows = await listMaterializations(db.kysely, { symbol: opts.symbol, from: opts.from, to: opts.to });
+        const states = classify(rows, opts.from, opts.to, currentVersions());
+        if (opts.json) console.log(JSON.stringify(states, null, 2));
+        else {
+          console.log(`assets of ${opts.symbol} ${opts.from}..${opts.to} (${db.description})`);
+          console.log(formatStates(states, opts.perPartition));
+        }
+      } finally {
+        await db.close();
+      }
+    });
+}
