@@ -20,6 +20,8 @@ import { createOrUpdatePipelineSchedule } from './schedule';
 import { ensureSearchAttributes } from './setup';
 import { connectWorker } from './temporal';
 import { createWorker } from './worker';
+import { attachLogStore, installObservability } from './observability/runtime';
+import { writeReport } from './report';
 
 const SYMBOL = 'BTC-USD';
 const DAYS = 3;
@@ -27,6 +29,8 @@ const DAYS = 3;
 async function main(): Promise<number> {
   const once = process.argv.includes('--once');
   const config = cliConfig();
+  // Coloured log lines for a person at a terminal, unless FEATUREFLOW_LOG_FORMAT asks for JSON.
+  const logger = installObservability({ ...config.observability, logFormat: process.env.FEATUREFLOW_LOG_FORMAT ? config.observability.logFormat : 'pretty' });
   console.log(`featureflow — market source: ${config.source}${config.source === 'synthetic' ? ' (deterministic synthetic BTC-like candles, offline)' : ''}`);
   console.log(`database: ${config.databaseUrl.startsWith('postgres') ? config.databaseUrl.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@') : config.databaseUrl}`);
 
@@ -46,6 +50,7 @@ async function main(): Promise<number> {
   }
 
   const db = await openMigratedDatabase({ url: config.databaseUrl });
+  const logStore = attachLogStore(logger, db, { retentionDays: config.observability.logRetentionDays });
   const client = await cliClient();
   const added = await ensureSearchAttributes(client.connection as Connection, config.temporal.namespace);
   if (added.length) console.log(`registered search attributes: ${added.join(', ')}`);
@@ -62,6 +67,7 @@ async function main(): Promise<number> {
     console.log('shutting down: draining the worker...');
     worker.shutdown();
     await running.catch(() => undefined);
+    await logStore.close();
     await connection.close();
     await closeCliClient();
     await db.close();
@@ -85,7 +91,10 @@ async function main(): Promise<number> {
         console.error(`pipeline ${handle.workflowId} FAILED\n${formatCauseChain(err)}\nroot cause: ${rootCause(err)}`);
       }
       console.log(`  Web UI: ${workflowUiUrl(config, handle.workflowId)}`);
+      console.log(`  logs:   featureflow logs ${handle.workflowId}`);
     }
+    const report = await writeReport(db, config, { symbol: SYMBOL, from: days[0], to: days[days.length - 1] });
+    console.log(`report: ${report.path} (open it in a browser; works offline)`);
     // The weekday 09:30 New York schedule; an existing one is updated and keeps its paused state.
     console.log(formatScheduleLine(await createOrUpdatePipelineSchedule(client, { symbol: SYMBOL, taskQueue: config.taskQueue, source: config.source })));
   } catch (err) {

@@ -46,7 +46,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks,
     maxCachedWorkflows: config.maxCachedWorkflows,
     shutdownGraceTime: '10 seconds',
-    interceptors: { activity: [activityLogInterceptors], workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] },
+    // A prebuilt bundle carries its workflow interceptors already (the SDK warns if given twice).
+    interceptors: { activity: [activityLogInterceptors], ...(options.workflowBundle ? {} : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] }) },
     ...options.overrides,
   });
 }

@@ -7,10 +7,13 @@ import { registerAssets } from './assets';
 import { registerBackfill } from './backfill';
 import { closeCliClient, CliError, ExitCode } from './context';
 import { registerLogs } from './logs';
+import { registerReport } from './report';
 import { registerResult } from './result';
 import { registerRun } from './run';
 import { registerSchedule } from './schedule';
+import { registerSetup } from './setup';
 import { registerStatus } from './status';
+import { registerUi } from './ui';
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   registerResult(program);
   registerStatus(program);
   registerLogs(program);
+  registerUi(program);
+  registerReport(program);
+  registerSetup(program);
   registerSchedule(program);
   registerBackfill(program);
   registerAssets(program);

@@ -54,6 +54,8 @@ export function installTestObservability(options: { metricsAddress?: string } = 
 export interface DevServerEnvOptions {
   /** Persistent state file (default: in memory). */
   readonly dbFilename?: string;
+  /** Serve the Web UI on this port (default: no UI). */
+  readonly uiPort?: number;
 }
 
 /** Starts a real Temporal dev server from the provisioned CLI, with featureflow's search attributes. */
@@ -64,6 +66,7 @@ export async function startDevServerEnv(options: DevServerEnvOptions = {}): Prom
       executable: { type: 'existing-path', path: temporalCliPath() },
       searchAttributes: [FlowKey, SymbolKey, PartitionKey, CodeVersionKey, SourceKey],
       ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
+      ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
       extraArgs: ['--log-level', 'error'],
     },
   });
