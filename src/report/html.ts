@@ -37,7 +37,8 @@ const CLIENT_SCRIPT = `
       series: [{}].concat(c.series.map(function (s) {
         return { label: s.label, stroke: s.color, width: 1.5, spanGaps: false, points: { show: c.x.length < 60 } };
       })),
-      axes: [{}, { size: 70 }],
+      // Axis ticks with enough significant digits for small values (volatility ~0.001).
+      axes: [{}, { size: 70, values: function (u, splits) { return splits.map(function (v) { return v == null ? '' : String(+v.toPrecision(4)); }); } }],
       scales: { x: { time: true } },
     };
     var u = new uPlot(opts, [c.x].concat(c.ys), el);
