@@ -35,6 +35,9 @@ const EnvSchema = z.object({
     .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:9464')
     .optional(),
   FEATUREFLOW_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  FEATUREFLOW_DEPLOYMENT_NAME: z.string().min(1).optional(),
+  FEATUREFLOW_BUILD_ID: z.string().min(1).optional(),
+  FEATUREFLOW_VERSIONING_BEHAVIOR: z.enum(['auto-upgrade', 'pinned']).default('auto-upgrade'),
 });
 
 /** Everything featureflow reads from its environment. */
@@ -71,6 +74,16 @@ export interface Config {
   };
   /** A prebuilt workflow bundle (`bundleWorkflowCode` output) the standalone worker loads instead of bundling at start. */
   readonly workflowBundlePath?: string;
+  /**
+   * Worker versioning (Worker Deployments), on when FEATUREFLOW_DEPLOYMENT_NAME and
+   * FEATUREFLOW_BUILD_ID are both set; off by default. See docs/changing-workflows.md.
+   */
+  readonly versioning?: {
+    readonly deploymentName: string;
+    readonly buildId: string;
+    /** What runs do when a newer version becomes current: move to it (default) or stay on theirs. */
+    readonly defaultBehavior: 'AUTO_UPGRADE' | 'PINNED';
+  };
   /** Temporal connection (address, namespace, TLS, API key) from `TEMPORAL_*` / profiles. */
   readonly temporal: {
     readonly address: string;
@@ -83,6 +96,18 @@ export interface Config {
 
 /** Default Temporal frontend address of the embedded dev server. */
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
+
+/** Worker versioning from its three variables: both name and Build ID, or neither. */
+function versioningFromEnv(deploymentName: string | undefined, buildId: string | undefined, behavior: 'auto-upgrade' | 'pinned'): Config['versioning'] {
+  if (!deploymentName && !buildId) return undefined;
+  if (!deploymentName || !buildId) {
+    throw new Error(
+      'Invalid configuration: worker versioning needs both FEATUREFLOW_DEPLOYMENT_NAME and FEATUREFLOW_BUILD_ID ' +
+        `(got only ${deploymentName ? 'FEATUREFLOW_DEPLOYMENT_NAME' : 'FEATUREFLOW_BUILD_ID'}); set both, or neither to run unversioned`,
+    );
+  }
+  return { deploymentName, buildId, defaultBehavior: behavior === 'pinned' ? 'PINNED' : 'AUTO_UPGRADE' };
+}
 
 /** Reads and validates the configuration; throws one readable error listing every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -113,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       metricsAddress: e.FEATUREFLOW_METRICS_ADDRESS,
     },
     workflowBundlePath: e.FEATUREFLOW_WORKFLOW_BUNDLE,
+    versioning: versioningFromEnv(e.FEATUREFLOW_DEPLOYMENT_NAME, e.FEATUREFLOW_BUILD_ID, e.FEATUREFLOW_VERSIONING_BEHAVIOR),
     temporal: {
       address,
       namespace: connect.namespace ?? 'default',

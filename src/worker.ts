@@ -48,6 +48,16 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     shutdownGraceTime: '10 seconds',
     // A prebuilt bundle carries its workflow interceptors already (the SDK warns if given twice).
     interceptors: { activity: [activityLogInterceptors], ...(options.workflowBundle ? {} : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] }) },
+    // Worker versioning (off unless configured): this worker serves one deployment version.
+    ...(config.versioning
+      ? {
+          workerDeploymentOptions: {
+            version: { deploymentName: config.versioning.deploymentName, buildId: config.versioning.buildId },
+            useWorkerVersioning: true,
+            defaultVersioningBehavior: config.versioning.defaultBehavior,
+          },
+        }
+      : {}),
     ...options.overrides,
   });
 }
@@ -67,6 +77,8 @@ async function main(): Promise<void> {
   });
   logger.info(`featureflow worker: task queue ${config.taskQueue} on ${config.temporal.address}, database ${db.description}`, {
     metrics: config.observability.metricsAddress ?? 'off',
+    workflowBundle: config.workflowBundlePath ?? 'bundled at start',
+    version: config.versioning ? `${config.versioning.deploymentName}.${config.versioning.buildId} (${config.versioning.defaultBehavior})` : 'unversioned',
   });
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets running tasks finish, then resolves.
   await worker.run();
