@@ -186,6 +186,13 @@ describe('correlated logs of a run tree', () => {
     expect(text).toMatch(new RegExp(`${id.replace(/\//g, '\\/')}\\s+Workflow failed`));
     expect(text).toContain(`${id} is failed`);
 
+    // `status` shows the same tree: each child and activity with state, attempts and the cause.
+    const status = await cli(['status', id]);
+    expect(status.code).toBe(1);
+    const tree = status.out.join('\n');
+    expect(tree).toMatch(/pipeline pipeline\/SOL-USD\/2024-01-16\s+\[FAILED\].*SourceDataInvalid: exchange returned a malformed page/);
+    expect(tree).toMatch(/activity ingestCandles\s+\[FAILED\]\s+\S+ m?s\s+attempts 1\s+— SourceDataInvalid/);
+
     // A completed tree exits 0 (run --follow streams the same and ends with the summary).
     const ok = await cli(['run', '--symbol', 'ADA-USD', '--date', date, '--follow']);
     expect(ok.code).toBe(0);
