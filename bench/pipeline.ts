@@ -36,6 +36,41 @@ async function queueingMs(client: Client, workflowId: string, runId: string): Pr
   return started && firstTask ? eventMs(firstTask) - eventMs(started) : Number.NaN;
 }
 
+/** Gap categories of a history: where a workflow's wall time goes, event pair by event pair. */
+const GAPS: ReadonlyArray<readonly [string, number, number]> = [
+  ['workflow task dispatch (scheduled -> started)', EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED],
+  ['workflow task on the worker (started -> completed)', EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED],
+  ['activity dispatch (scheduled -> started)', EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED],
+  ['activity execution (started -> completed)', EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED],
+];
+
+/**
+ * Sums each gap category over the histories of the critical path (parent, ingest, the slower
+ * feature child, evaluate). Some parent tasks overlap its children, so the sums are a guide to
+ * where time goes, not an exact partition of the end-to-end time.
+ */
+async function criticalPathGaps(client: Client, tree: RunNode): Promise<Map<string, number>> {
+  const features = tree.children.filter((c) => c.workflowType === 'features');
+  const slower = features.reduce<RunNode | undefined>((a, c) => (!a || (durationMs(c.startedAt, c.closedAt) ?? 0) > (durationMs(a.startedAt, a.closedAt) ?? 0) ? c : a), undefined);
+  const nodes = [tree, ...tree.children.filter((c) => c.workflowType !== 'features'), ...(slower ? [slower] : [])];
+  const sums = new Map<string, number>(GAPS.map(([name]) => [name, 0]));
+  for (const node of nodes) {
+    const events = (await client.workflow.getHandle(node.workflowId, node.runId).fetchHistory()).events ?? [];
+    for (const [name, from, to] of GAPS) {
+      // Pairs by order: each "to" event closes the latest open "from" event of its kind.
+      let open: number | undefined;
+      for (const e of events) {
+        if (e.eventType === from) open = eventMs(e);
+        else if (e.eventType === to && open !== undefined) {
+          sums.set(name, (sums.get(name) ?? 0) + eventMs(e) - open);
+          open = undefined;
+        }
+      }
+    }
+  }
+  return sums;
+}
+
 /** The samples of one run, by part name. */
 type Sample = Map<string, number>;
 
@@ -65,7 +100,33 @@ async function sampleOf(client: Client, e2eMs: number, tree: RunNode): Promise<S
   }
   const critical = (childMs.ingest ?? 0) + Math.max(childMs['features-b'] ?? 0, childMs['features-c'] ?? 0) + (childMs.evaluate ?? 0);
   s.set('parent overhead (parent - critical path of children)', parentMs - critical);
+  for (const [name, ms] of await criticalPathGaps(client, tree)) s.set(`sum on critical path: ${name}`, ms);
   return s;
+}
+
+/** CPU milliseconds (user + system) a process has used so far, from /proc; undefined where there is no /proc. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the command name.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid of the dev server this bench started: the process whose command line names its state file. */
+function serverPid(dbFile: string): number | undefined {
+  if (!fs.existsSync('/proc')) return undefined;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dbFile)) return Number(entry);
+    } catch {
+      // The process ended while we looked: not ours.
+    }
+  }
+  return undefined;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -96,7 +157,9 @@ async function run(): Promise<void> {
     fs.writeFileSync(codePath, code);
     process.env.FEATUREFLOW_TEST_WORKFLOW_BUNDLE = codePath;
   }
-  const server = await startDevServerEnv({ dbFilename: path.join(dir, 'temporal.db') });
+  const dbFilename = path.join(dir, 'temporal.db');
+  const server = await startDevServerEnv({ dbFilename });
+  const pid = serverPid(dbFilename);
   const stack = await startStack({ server });
   try {
     console.log(`dev server with a persistent SQLite file, in-process worker, SQLite database; ${WARMUP} warm-up runs, then ${RUNS} runs, one at a time (BENCH_PIPELINE_RUNS to change)`);
@@ -104,13 +167,22 @@ async function run(): Promise<void> {
     for (let i = 0; i < WARMUP + RUNS; i++) {
       const date = addDays(FIRST_DAY, i);
       const workflowId = pipelineWorkflowId(SYMBOL, date);
+      const cpu0 = process.cpuUsage();
+      const server0 = pid === undefined ? undefined : processCpuMs(pid);
       const t0 = performance.now();
       PipelineResult.parse(await stack.client.workflow.execute('pipeline', { taskQueue: stack.config.taskQueue, workflowId, args: [{ symbol: SYMBOL, date }] }));
       const e2e = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      const server1 = pid === undefined ? undefined : processCpuMs(pid);
       if (i < WARMUP) continue;
-      samples.push(await sampleOf(stack.client, e2e, await loadRunTree(stack.client, workflowId)));
+      const sample = await sampleOf(stack.client, e2e, await loadRunTree(stack.client, workflowId));
+      sample.set('CPU: worker + client process', (cpu.user + cpu.system) / 1000);
+      if (server0 !== undefined && server1 !== undefined) sample.set('CPU: Temporal dev server process', server1 - server0);
+      samples.push(sample);
     }
     printSamples(samples);
+    // Latency on 2 shared cores depends on what else runs; the load average says how quiet it was.
+    console.log(`load average (1 min) at the end: ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores`);
   } finally {
     await stack.stop();
     await server.teardown();
