@@ -66,9 +66,22 @@ export type PartitionRange = z.infer<typeof PartitionRange>;
 const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest');
 const Count = z.number().int().nonnegative();
 
+/**
+ * Optional per-run activity heartbeat timeout, seconds (default: ACTIVITY_OPTIONS, 1 minute): how
+ * long Temporal waits for a heartbeat before it retries the activity, e.g. after its worker died.
+ * It travels in the flow input so the workflow code stays deterministic (crash tests use a few seconds).
+ */
+export const HeartbeatTimeoutSeconds = z.number().int().min(1).max(3600);
+
 /** Flow A's input: fetch the range's 1-minute candles from `source` and upsert them. */
 export const IngestInput = z
-  .object({ symbol: MarketSymbol, from: IsoDate, to: IsoDate, source: SourceName.default('synthetic') })
+  .object({
+    symbol: MarketSymbol,
+    from: IsoDate,
+    to: IsoDate,
+    source: SourceName.default('synthetic'),
+    heartbeatTimeoutSeconds: HeartbeatTimeoutSeconds.optional(),
+  })
   .and(PartitionRange);
 export type IngestInput = z.input<typeof IngestInput>;
 
@@ -95,6 +108,7 @@ export const FeaturesInput = z
     algorithm: AlgorithmId,
     /** The upstream ingest result, when run inside a pipeline; its table is re-validated. */
     candles: PartitionRef.optional(),
+    heartbeatTimeoutSeconds: HeartbeatTimeoutSeconds.optional(),
   })
   .and(PartitionRange);
 export type FeaturesInput = z.infer<typeof FeaturesInput>;
@@ -123,6 +137,7 @@ export const EvaluateInput = z
     algorithms: z.array(AlgorithmId).min(1).default(['b', 'c']),
     /** Upstream results when run inside a pipeline; their tables are re-validated. */
     features: z.array(FeatureRef).optional(),
+    heartbeatTimeoutSeconds: HeartbeatTimeoutSeconds.optional(),
   })
   .and(PartitionRange);
 export type EvaluateInput = z.input<typeof EvaluateInput>;
@@ -260,6 +275,8 @@ export const BackfillInput = z
     continueAsNewAfter: z.number().int().min(1).max(10_000).default(200),
     /** Market source ingest uses. */
     source: SourceName.default('synthetic'),
+    /** Activity heartbeat timeout of every child's activities (see {@link HeartbeatTimeoutSeconds}). */
+    heartbeatTimeoutSeconds: HeartbeatTimeoutSeconds.optional(),
     /** Set by the workflow itself when it continues as new. */
     carry: BackfillCarry.optional(),
   })

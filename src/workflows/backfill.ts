@@ -49,16 +49,17 @@ function rootCauseText(err: unknown): string {
 }
 
 /** Starts the child workflow of one planned run and waits for it. */
-async function runChild(run: PlannedRun, source: BackfillInput['source']): Promise<void> {
+async function runChild(run: PlannedRun, source: BackfillInput['source'], heartbeatTimeoutSeconds?: number): Promise<void> {
   const range = { symbol: run.symbol, from: run.from, to: run.to };
+  const hb = heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds } : {};
   if (run.flow === 'ingest') {
     const src = source ?? 'synthetic';
-    await executeChild(ingest, { args: [{ ...range, source: src }], ...childOptions({ flow: 'ingest', ...range, source: src }) });
+    await executeChild(ingest, { args: [{ ...range, ...hb, source: src }], ...childOptions({ flow: 'ingest', ...range, source: src }) });
   } else if (run.flow === 'evaluate') {
-    await executeChild(evaluate, { args: [{ ...range, algorithms: ['b', 'c'] }], ...childOptions({ flow: 'evaluate', ...range, codeVersion: run.codeVersion }) });
+    await executeChild(evaluate, { args: [{ ...range, ...hb, algorithms: ['b', 'c'] }], ...childOptions({ flow: 'evaluate', ...range, codeVersion: run.codeVersion }) });
   } else {
     const algorithm = run.flow === 'features-b' ? 'b' : 'c';
-    await executeChild(features, { args: [{ ...range, algorithm }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
+    await executeChild(features, { args: [{ ...range, ...hb, algorithm }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
   }
 }
 
@@ -121,7 +122,7 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
     counters.children++;
     startedThisRun++;
     runningPartitions += run.days;
-    const p: Promise<void> = runChild(run, input.source)
+    const p: Promise<void> = runChild(run, input.source, input.heartbeatTimeoutSeconds)
       .then(
         () => {
           counters.done += run.days;

@@ -35,6 +35,14 @@ export const ACTIVITY_OPTIONS: ActivityOptions = {
 };
 
 /**
+ * ACTIVITY_OPTIONS with the heartbeat timeout a flow input asks for, if any. Replay-safe: the
+ * value comes from the (recorded) input, never from the worker's environment.
+ */
+export function activityOptionsFor(input: { readonly heartbeatTimeoutSeconds?: number }): ActivityOptions {
+  return input.heartbeatTimeoutSeconds ? { ...ACTIVITY_OPTIONS, heartbeatTimeout: input.heartbeatTimeoutSeconds * 1000 } : ACTIVITY_OPTIONS;
+}
+
+/**
  * Options for starting a flow as a child: a business ID, search attributes, a summary, and
  * cancellation that waits for the child to finish cancelling (so nothing is left running).
  */

@@ -5,7 +5,7 @@ import { FeaturesInput, type FeatureRef } from '../contracts';
 import { getAlgorithm } from '../features';
 import { parseInput } from '../failures';
 import { featureFlow } from '../ids';
-import { ACTIVITY_OPTIONS, runSummary } from './common';
+import { ACTIVITY_OPTIONS, activityOptionsFor, runSummary } from './common';
 
 const { computeFeatures } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
@@ -14,7 +14,7 @@ export async function features(rawInput: FeaturesInput): Promise<FeatureRef> {
   const input = parseInput(FeaturesInput, rawInput, 'features');
   const codeVersion = getAlgorithm(input.algorithm).version;
   return computeFeatures.executeWithOptions(
-    { ...ACTIVITY_OPTIONS, summary: `compute ${runSummary({ flow: featureFlow(input.algorithm), ...input, codeVersion })}` },
+    { ...activityOptionsFor(input), summary: `compute ${runSummary({ flow: featureFlow(input.algorithm), ...input, codeVersion })}` },
     [input],
   );
 }

@@ -3,7 +3,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { IngestInput, type PartitionRef } from '../contracts';
 import { parseInput } from '../failures';
-import { ACTIVITY_OPTIONS, runSummary } from './common';
+import { ACTIVITY_OPTIONS, activityOptionsFor, runSummary } from './common';
 
 const { ingestCandles } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
@@ -11,7 +11,7 @@ const { ingestCandles } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 export async function ingest(rawInput: IngestInput): Promise<PartitionRef> {
   const input = parseInput(IngestInput, rawInput, 'ingest');
   return ingestCandles.executeWithOptions(
-    { ...ACTIVITY_OPTIONS, summary: `fetch + upsert ${runSummary({ flow: 'ingest', ...input })}` },
+    { ...activityOptionsFor(input), summary: `fetch + upsert ${runSummary({ flow: 'ingest', ...input })}` },
     [input],
   );
 }
