@@ -59,7 +59,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 15000');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { kysely, dialect: 'sqlite', description: `sqlite:${file}`, close: () => kysely.destroy() };
+  return { kysely, dialect: 'sqlite', description: `sqlite:${file}`, sqlite, close: () => kysely.destroy() };
 }
 
 /** Brings the schema up to date; safe to call on every start (and from several processes). */

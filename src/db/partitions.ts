@@ -8,6 +8,7 @@ import { DAY_MS, dayStartMs } from '../dates';
 import { bulkInsert, type ColumnBatch } from './bulk';
 import { recordMaterialization } from './ledger';
 import type { Database, Db, EvaluationsTable, MaterializationsTable } from './schema';
+import { sqliteReplacePartition } from './sqlite-fast';
 
 /** One partition's replacement: where it goes, its rows, and its ledger entry. */
 export type PartitionWrite = PartitionWriteBase &
@@ -35,6 +36,12 @@ async function deletePartition(trx: Transaction<Database>, w: PartitionWrite): P
 
 /** Replaces one partition's rows and its ledger row atomically; returns the rows written. */
 export async function replacePartition(db: Db, w: PartitionWrite): Promise<number> {
+  const sqlite = db.sqlite;
+  if (sqlite) {
+    // Hold Kysely's single SQLite connection while the synchronous transaction runs, so it
+    // never lands inside a transaction Kysely has open (e.g. the log store's batch insert).
+    return db.kysely.connection().execute(async () => sqliteReplacePartition(sqlite, w));
+  }
   return db.kysely.transaction().execute(async (trx) => {
     if (db.dialect === 'postgres') {
       // Two writers of the same partition (a pipeline and a backfill) take turns instead of

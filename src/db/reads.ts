@@ -4,11 +4,17 @@
  */
 import type { CandleColumns } from '../features/types';
 import type { Db } from './schema';
+import { sqliteReadColumns } from './sqlite-fast';
 
 const toNumber = (v: number | null): number => (v === null ? Number.NaN : Number(v));
 
 /** Candles of `symbol` with `fromMs <= ts < toMs`, in time order. */
 export async function readCandles(db: Db, symbol: string, fromMs: number, toMs: number): Promise<CandleColumns> {
+  if (db.sqlite) {
+    const { ts, values } = sqliteReadColumns(db.sqlite, 'candles', symbol, ['open', 'high', 'low', 'close', 'volume'], fromMs, toMs);
+    const [open, high, low, close, volume] = values;
+    return { ts, open, high, low, close, volume };
+  }
   const rows = await db.kysely
     .selectFrom('candles')
     .select(['ts', 'open', 'high', 'low', 'close', 'volume'])
@@ -47,6 +53,10 @@ export async function readFeatureColumns(
   fromMs: number,
   toMs: number,
 ): Promise<{ ts: Float64Array; values: Record<string, Float64Array> }> {
+  if (db.sqlite) {
+    const read = sqliteReadColumns(db.sqlite, table, symbol, columns, fromMs, toMs);
+    return { ts: read.ts, values: Object.fromEntries(columns.map((c, i) => [c, read.values[i]])) };
+  }
   // Column names come from the algorithm registry, never from input; Kysely quotes them.
   const rows = (await db.kysely
     .selectFrom(table)

@@ -3,6 +3,7 @@
  * Times are epoch milliseconds (bigint in PostgreSQL, integer in SQLite); feature values are
  * doubles where NULL means "not enough history" (NaN in memory).
  */
+import type SQLite from 'better-sqlite3';
 import type { Generated, Kysely, Selectable } from 'kysely';
 
 /** One 1-minute candle; unique per (symbol, ts). */
@@ -125,5 +126,7 @@ export interface Db {
   readonly dialect: DialectKind;
   /** Where it points, with any password masked, for logs. */
   readonly description: string;
+  /** The raw better-sqlite3 handle (SQLite only), for the hot write/read path in `sqlite-fast.ts`. */
+  readonly sqlite?: SQLite.Database;
   close(): Promise<void>;
 }

@@ -1,11 +1,15 @@
 /** Candles, the two feature tables, evaluations and the materialization ledger. */
-import type { Kysely } from 'kysely';
+import { sql, SqliteAdapter, type Kysely } from 'kysely';
 
 const FEATURE_B_COLUMNS = ['log_return', 'ret_mean_15', 'ret_mean_60', 'vol_15', 'vol_60', 'range_pct', 'volume_z_60'];
 const FEATURE_C_COLUMNS = ['ewma_vol_30', 'rsi_14', 'zscore_close_120', 'momentum_30'];
 
 /** Creates the initial schema (works unchanged on SQLite and PostgreSQL). */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // On SQLite the time-series tables are clustered by their key (symbol, ts): one B-tree per
+  // row instead of a rowid table plus an index, which halves the work of bulk writes and makes
+  // range reads sequential. PostgreSQL has no such option and needs none.
+  const clustered = db.getExecutor().adapter instanceof SqliteAdapter ? sql`without rowid` : sql``;
   await db.schema
     .createTable('candles')
     .addColumn('symbol', 'text', (c) => c.notNull())
@@ -18,6 +22,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('volume', 'double precision', (c) => c.notNull())
     .addColumn('source', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('candles_pk', ['symbol', 'ts'])
+    .modifyEnd(clustered)
     .execute();
 
   for (const [table, columns] of [
@@ -31,7 +36,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .addColumn('partition', 'text', (c) => c.notNull())
       .addColumn('code_version', 'text', (c) => c.notNull());
     for (const column of columns) builder = builder.addColumn(column, 'double precision');
-    await builder.addPrimaryKeyConstraint(`${table}_pk`, ['symbol', 'ts']).execute();
+    await builder.addPrimaryKeyConstraint(`${table}_pk`, ['symbol', 'ts']).modifyEnd(clustered).execute();
   }
 
   await db.schema

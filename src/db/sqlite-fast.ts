@@ -1,0 +1,125 @@
+/**
+ * The SQLite hot path: partition writes and column reads straight through better-sqlite3 with
+ * cached prepared statements. Backfills write millions of rows; building and compiling a
+ * Kysely query (and re-preparing a statement) per partition cost more than the work itself.
+ * Same SQL semantics as the portable path in `partitions.ts` / `reads.ts`, which PostgreSQL uses.
+ */
+import type SQLite from 'better-sqlite3';
+import { DAY_MS, dayStartMs } from '../dates';
+import type { PartitionWrite } from './partitions';
+
+const statements = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
+
+/** A prepared statement for `text`, prepared once per connection. */
+function prepared(sqlite: SQLite.Database, text: string): SQLite.Statement {
+  let cache = statements.get(sqlite);
+  if (!cache) {
+    cache = new Map();
+    statements.set(sqlite, cache);
+  }
+  let statement = cache.get(text);
+  if (!statement) {
+    statement = sqlite.prepare(text);
+    cache.set(text, statement);
+  }
+  return statement;
+}
+
+// Identifiers come from the typed schema and the algorithm registry, never from input.
+const quote = (identifier: string): string => `"${identifier.replace(/"/g, '""')}"`;
+const toNullable = (v: number): number | null => (Number.isNaN(v) ? null : v);
+// 60 rows x up to 16 columns stays far below SQLite's bound-parameter limit; 1,440 = 24 x 60.
+const ROWS_PER_STATEMENT = 60;
+
+const LEDGER_UPSERT =
+  'insert into materializations (asset, symbol, partition, code_version, workflow_id, run_id, rows, checksum, materialized_at) ' +
+  'values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (asset, symbol, partition) do update set ' +
+  'code_version = excluded.code_version, workflow_id = excluded.workflow_id, run_id = excluded.run_id, ' +
+  'rows = excluded.rows, checksum = excluded.checksum, materialized_at = excluded.materialized_at';
+
+function insertRows(sqlite: SQLite.Database, w: PartitionWrite): number {
+  if (w.table === 'evaluations') {
+    if (!w.rows.length) return 0;
+    const columns = Object.keys(w.rows[0]);
+    const insert = prepared(sqlite, `insert into evaluations (${columns.map(quote).join(',')}) values (${columns.map(() => '?').join(',')})`);
+    for (const row of w.rows) insert.run(...columns.map((c) => (row as Record<string, unknown>)[c] ?? null));
+    return w.rows.length;
+  }
+  const constantColumns = Object.keys(w.batch.constants);
+  const arrayColumns = Object.keys(w.batch.arrays);
+  const constants = constantColumns.map((c) => w.batch.constants[c]);
+  const arrays = arrayColumns.map((c) => w.batch.arrays[c]);
+  const columns = [...constantColumns, ...arrayColumns];
+  const rows = arrays.length ? arrays[0].length : 0;
+  // Multi-row statements amortize the per-call cost; the tail goes row by row.
+  const tuple = `(${columns.map(() => '?').join(',')})`;
+  const head = `insert into ${quote(w.table)} (${columns.map(quote).join(',')}) values `;
+  const block = prepared(sqlite, head + new Array(ROWS_PER_STATEMENT).fill(tuple).join(','));
+  const single = prepared(sqlite, head + tuple);
+  const blockParams: unknown[] = new Array(columns.length * ROWS_PER_STATEMENT);
+  const singleParams: unknown[] = new Array(columns.length);
+  const fill = (params: unknown[], offset: number, r: number): void => {
+    for (let i = 0; i < constants.length; i++) params[offset + i] = constants[i];
+    for (let j = 0; j < arrays.length; j++) params[offset + constants.length + j] = toNullable(arrays[j][r]);
+  };
+  let r = 0;
+  for (; r + ROWS_PER_STATEMENT <= rows; r += ROWS_PER_STATEMENT) {
+    for (let k = 0; k < ROWS_PER_STATEMENT; k++) fill(blockParams, k * columns.length, r + k);
+    block.run(blockParams);
+  }
+  for (; r < rows; r++) {
+    fill(singleParams, 0, r);
+    single.run(singleParams);
+  }
+  return rows;
+}
+
+/** Deletes the partition, inserts its rows and upserts its ledger row in one SQLite transaction. */
+export function sqliteReplacePartition(sqlite: SQLite.Database, w: PartitionWrite): number {
+  const run = sqlite.transaction((): number => {
+    if (w.table === 'evaluations') {
+      prepared(sqlite, 'delete from evaluations where symbol = ? and partition = ?').run(w.symbol, w.partition);
+    } else {
+      const start = dayStartMs(w.partition);
+      prepared(sqlite, `delete from ${quote(w.table)} where symbol = ? and ts >= ? and ts < ?`).run(w.symbol, start, start + DAY_MS);
+    }
+    const rows = insertRows(sqlite, w);
+    const l = w.ledger;
+    prepared(sqlite, LEDGER_UPSERT).run(w.table, w.symbol, w.partition, l.code_version, l.workflow_id, l.run_id, rows, l.checksum, l.materialized_at);
+    return rows;
+  });
+  try {
+    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
+    return run.immediate();
+  } catch (err) {
+    // Name the partition: "NOT NULL constraint failed" alone does not say what was being written.
+    throw new Error(`Writing ${w.table} ${w.symbol} ${w.partition} failed (rolled back): ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Reads `columns` (plus `ts`) of a time-series table for `fromMs <= ts < toMs` into typed arrays; NULL becomes NaN. */
+export function sqliteReadColumns(
+  sqlite: SQLite.Database,
+  table: string,
+  symbol: string,
+  columns: readonly string[],
+  fromMs: number,
+  toMs: number,
+): { ts: Float64Array; values: Float64Array[] } {
+  const select = prepared(
+    sqlite,
+    `select ts, ${columns.map(quote).join(', ')} from ${quote(table)} where symbol = ? and ts >= ? and ts < ? order by ts`,
+  );
+  const rows = select.raw(true).all(symbol, fromMs, toMs) as Array<Array<number | null>>;
+  const ts = new Float64Array(rows.length);
+  const values = columns.map(() => new Float64Array(rows.length));
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    ts[i] = row[0] as number;
+    for (let j = 0; j < columns.length; j++) {
+      const v = row[j + 1];
+      values[j][i] = v === null ? Number.NaN : v;
+    }
+  }
+  return { ts, values };
+}
