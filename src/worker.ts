@@ -46,6 +46,10 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks,
     maxCachedWorkflows: config.maxCachedWorkflows,
     shutdownGraceTime: '10 seconds',
+    // Heartbeats carry cancellation back to activities: flush them often enough that a
+    // cancelled backfill stops within seconds, not the SDK's default 30-60 s.
+    maxHeartbeatThrottleInterval: '2 seconds',
+    defaultHeartbeatThrottleInterval: '2 seconds',
     // A prebuilt bundle carries its workflow interceptors already (the SDK warns if given twice).
     interceptors: { activity: [activityLogInterceptors], ...(options.workflowBundle ? {} : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] }) },
     // Worker versioning (off unless configured): this worker serves one deployment version.

@@ -15,6 +15,7 @@ import type { EvaluationsTable } from '../db/schema';
 import { getAlgorithm } from '../features';
 import { forwardReturns, informationCoefficients } from '../features/evaluation';
 import { lowerBound } from '../arrays';
+import { checkpoint } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
 import { featureTable, summarizeDays } from './features';
 import { parseInput, upstreamMissing } from '../failures';
@@ -81,7 +82,7 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
     const perFeature = new Map<string, { algorithm: AlgorithmId; feature: string; rankIcs: number[] }>();
     let rows = 0;
     for (const day of daysOf(input.from, input.to)) {
-      ctx.heartbeat({ day });
+      checkpoint(ctx, { day });
       const start = lowerBound(candles.ts, dayStartMs(day));
       const end = lowerBound(candles.ts, dayStartMs(day) + DAY_MS);
       const fwd = forwardReturns(candles.close.subarray(start, end), HORIZON_MINUTES);

@@ -8,6 +8,7 @@ import { replacePartition } from '../db/partitions';
 import { readCandles } from '../db/reads';
 import { getAlgorithm } from '../features';
 import { lowerBound } from '../arrays';
+import { checkpoint } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
 import { parseInput, upstreamMissing } from '../failures';
 
@@ -53,7 +54,7 @@ export function makeComputeFeatures(deps: ActivityDeps) {
     const checksums: string[] = [];
     let rows = 0;
     for (const day of daysOf(input.from, input.to)) {
-      ctx.heartbeat({ day });
+      checkpoint(ctx, { day });
       const start = lowerBound(candles.ts, dayStartMs(day));
       const end = lowerBound(candles.ts, dayStartMs(day) + DAY_MS);
       const arrays: Record<string, Float64Array> = { ts: candles.ts.subarray(start, end) };

@@ -6,6 +6,7 @@ import { partitionChecksum, rangeChecksum } from '../checksum';
 import { DAY_MS, dayStartMs, daysOf } from '../dates';
 import { replacePartition } from '../db/partitions';
 import type { CandleColumns } from '../features/types';
+import { checkpoint, withHeartbeats } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
 import { invalidInput, parseInput } from '../failures';
 
@@ -54,8 +55,10 @@ export function makeIngestCandles(deps: ActivityDeps) {
     const checksums: string[] = [];
     let rows = 0;
     for (const day of daysOf(input.from, input.to)) {
-      ctx.heartbeat({ day });
-      const fetched = await source.fetchDay(input.symbol, day, { signal: ctx.cancellationSignal, onProgress: (d) => ctx.heartbeat({ day, d }) });
+      checkpoint(ctx, { day });
+      const fetched = await withHeartbeats(ctx, { day }, () =>
+        source.fetchDay(input.symbol, day, { signal: ctx.cancellationSignal, onProgress: (d) => ctx.heartbeat({ day, d }) }),
+      );
       const c = fetched.candles;
       checkCandles(input.symbol, day, c);
       if (fetched.missingMinutes || fetched.duplicates) {

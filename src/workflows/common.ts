@@ -4,9 +4,11 @@
  * Deterministic: no I/O, no clocks or randomness outside Temporal's APIs.
  */
 import {
+  ActivityCancellationType,
   CancellationScope,
   ChildWorkflowCancellationType,
   ParentClosePolicy,
+  patched,
   type ActivityOptions,
   type ChildWorkflowOptions,
 } from '@temporalio/workflow';
@@ -39,8 +41,18 @@ export const ACTIVITY_OPTIONS: ActivityOptions = {
  * value comes from the (recorded) input, never from the worker's environment.
  */
 export function activityOptionsFor(input: { readonly heartbeatTimeoutSeconds?: number }): ActivityOptions {
-  return input.heartbeatTimeoutSeconds ? { ...ACTIVITY_OPTIONS, heartbeatTimeout: input.heartbeatTimeoutSeconds * 1000 } : ACTIVITY_OPTIONS;
+  // A cancelled flow waits for its activity to stop at a partition boundary, so nothing keeps
+  // writing after the workflow reports it was cancelled. Patched: runs that started before
+  // this change cancelled their activities without waiting and must replay that way.
+  const cancellationType = patched(WAIT_FOR_ACTIVITY_CANCELLATION)
+    ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+    : ActivityCancellationType.TRY_CANCEL;
+  const heartbeat = input.heartbeatTimeoutSeconds ? { heartbeatTimeout: input.heartbeatTimeoutSeconds * 1000 } : {};
+  return { ...ACTIVITY_OPTIONS, ...heartbeat, cancellationType };
 }
+
+/** Patch id of the change that made flows wait for their activities to acknowledge cancellation. */
+export const WAIT_FOR_ACTIVITY_CANCELLATION = 'activity-wait-cancellation';
 
 /**
  * Options for starting a flow as a child: a business ID, search attributes, a summary, and

@@ -35,7 +35,13 @@ const testSource: MarketSource = {
       throw ApplicationFailure.nonRetryable(`test source refuses ${symbol} ${day}`, 'SourceDataInvalid');
     }
     if (symbol === 'ADA-USD' && gateFrom && day >= gateFrom) {
-      await gate;
+      // Hang like a slow exchange, but honour cancellation as a real (HTTP) source does.
+      await new Promise<void>((resolve, reject) => {
+        void gate.then(resolve);
+        const signal = options?.signal;
+        if (signal?.aborted) reject(signal.reason);
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
       throw ApplicationFailure.nonRetryable(`test source gave up on ${symbol} ${day}`, 'SourceDataInvalid');
     }
     return syntheticSource.fetchDay(symbol, day, options);
@@ -266,7 +272,7 @@ describe('backfill on a real dev server', () => {
       'ingest/ADA-USD/2024-06-05 cancelled',
       'ingest/ADA-USD/2024-06-06 cancelled',
     ]);
-    // The cancelled children's activities were still waiting on the source; let them end.
+    // The cancelled activities stopped waiting on the source when cancellation reached them; reopen it for the next run.
     gateFrom = undefined;
     releaseGate();
     await activitiesIdle();
