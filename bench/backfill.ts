@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
+import { prebuiltBundle } from './bundle';
 import { BackfillResult, DEFAULT_CHUNK_DAYS, type BackfillInput } from '../src/contracts';
 import { addDays, MINUTES_PER_DAY } from '../src/dates';
 import { loadConfig } from '../src/config';
@@ -33,7 +34,7 @@ interface Measured {
   readonly partitions: number;
   readonly candles: number;
   readonly peakRssMb: number;
-  /** RSS when the timed backfill started (includes the workflow bundler's leftovers). */
+  /** RSS when the timed backfill started (the bundle is built in a child process, so this is worker + client). */
   readonly baseRssMb: number;
   readonly maxHistory: number;
   readonly children: number;
@@ -61,7 +62,7 @@ async function largestHistory(client: Client, taskQueue: string): Promise<number
 
 interface Fixture {
   readonly env: TestWorkflowEnvironment;
-  readonly bundle: { code: string };
+  readonly bundle: { codePath: string };
   readonly dir: string;
 }
 
@@ -113,7 +114,7 @@ async function run(): Promise<void> {
     // Another section installed a runtime already.
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'featureflow-bench-backfill-'));
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: console.error } });
+  const bundle = prebuiltBundle();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },

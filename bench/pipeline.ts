@@ -10,11 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { PipelineResult } from '../src/contracts';
 import { addDays } from '../src/dates';
 import { pipelineWorkflowId } from '../src/ids';
 import { durationMs, loadRunTree, type RunNode } from '../src/run-tree';
+import { prebuiltBundle } from './bundle';
 import { startDevServerEnv, startStack } from '../test/helpers/stack';
 import type { BenchSection } from './sections';
 
@@ -147,16 +147,8 @@ function printSamples(samples: readonly Sample[]): void {
 
 async function run(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'featureflow-bench-pipeline-'));
-  if (!process.env.FEATUREFLOW_TEST_WORKFLOW_BUNDLE) {
-    // startStack takes a prebuilt bundle (jest's global setup makes it for tests); build it once here.
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../src/workflows'),
-      logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
-    });
-    const codePath = path.join(dir, 'workflows.js');
-    fs.writeFileSync(codePath, code);
-    process.env.FEATUREFLOW_TEST_WORKFLOW_BUNDLE = codePath;
-  }
+  // startStack takes a prebuilt bundle (jest's global setup makes it for tests); build it once, out of process.
+  process.env.FEATUREFLOW_TEST_WORKFLOW_BUNDLE ??= prebuiltBundle().codePath;
   const dbFilename = path.join(dir, 'temporal.db');
   const server = await startDevServerEnv({ dbFilename });
   const pid = serverPid(dbFilename);
