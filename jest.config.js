@@ -5,9 +5,13 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   testTimeout: 120000,
   verbose: true,
+  // The Temporal SDK's native runtime (shared by every TestWorkflowEnvironment) keeps threads
+  // alive after the last test; every test file tears down its servers and workers itself, so
+  // exiting once all tests are done loses nothing and cannot leave CI hanging.
+  forceExit: true,
 };
