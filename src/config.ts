@@ -38,7 +38,13 @@ const EnvSchema = z.object({
   FEATUREFLOW_DEPLOYMENT_NAME: z.string().min(1).optional(),
   FEATUREFLOW_BUILD_ID: z.string().min(1).optional(),
   FEATUREFLOW_VERSIONING_BEHAVIOR: z.enum(['auto-upgrade', 'pinned']).default('auto-upgrade'),
+  FEATUREFLOW_INGEST_TASK_QUEUE: z.string().min(1).max(200).optional(),
+  FEATUREFLOW_WORKER_ROLE: z.enum(['all', 'compute', 'ingest']).default('all'),
+  FEATUREFLOW_INGEST_MAX_PER_SECOND: z.coerce.number().positive().max(10_000).optional(),
 });
+
+/** What a worker process polls: everything (default), workflows + compute only, or only the ingest queue. */
+export type WorkerRole = 'all' | 'compute' | 'ingest';
 
 /** Everything featureflow reads from its environment. */
 export interface Config {
@@ -84,6 +90,15 @@ export interface Config {
     /** What runs do when a newer version becomes current: move to it (default) or stay on theirs. */
     readonly defaultBehavior: 'AUTO_UPGRADE' | 'PINNED';
   };
+  /**
+   * Separate ingest task queue (opt-in): clients put it in pipeline/backfill inputs so ingest
+   * activities run there, on rate-limited ingest workers. Unset: everything on `taskQueue`.
+   */
+  readonly ingestTaskQueue?: string;
+  /** Which workers this process runs; see docs/deploying.md. */
+  readonly workerRole: WorkerRole;
+  /** Server-side limit of ingest activities started per second across every ingest worker; none when unset. */
+  readonly ingestMaxPerSecond?: number;
   /** Temporal connection (address, namespace, TLS, API key) from `TEMPORAL_*` / profiles. */
   readonly temporal: {
     readonly address: string;
@@ -114,6 +129,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) throw new Error(`Invalid configuration: ${describeIssues(parsed.error)}`);
   const e = parsed.data;
+  if (e.FEATUREFLOW_WORKER_ROLE !== 'all' && !e.FEATUREFLOW_INGEST_TASK_QUEUE) {
+    // Without an ingest queue nothing is routed apart: an ingest worker would poll nothing, and
+    // compute workers would leave ingest activities on the main queue with no one to run them.
+    throw new Error(
+      `Invalid configuration: FEATUREFLOW_WORKER_ROLE=${e.FEATUREFLOW_WORKER_ROLE} needs FEATUREFLOW_INGEST_TASK_QUEUE (the queue ingest activities are routed to), ` +
+        'e.g. FEATUREFLOW_INGEST_TASK_QUEUE=featureflow-ingest; set it on the clients too',
+    );
+  }
+  if (e.FEATUREFLOW_INGEST_TASK_QUEUE && e.FEATUREFLOW_INGEST_TASK_QUEUE === e.FEATUREFLOW_TASK_QUEUE) {
+    // An ingest-only worker on the main queue would be handed compute activities it does not host.
+    throw new Error(
+      `Invalid configuration: FEATUREFLOW_INGEST_TASK_QUEUE must differ from FEATUREFLOW_TASK_QUEUE (both are ${e.FEATUREFLOW_TASK_QUEUE}); ` +
+        'unset it to run ingest on the main queue',
+    );
+  }
   let connect: ClientConnectConfig;
   try {
     connect = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
@@ -139,6 +169,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     workflowBundlePath: e.FEATUREFLOW_WORKFLOW_BUNDLE,
     versioning: versioningFromEnv(e.FEATUREFLOW_DEPLOYMENT_NAME, e.FEATUREFLOW_BUILD_ID, e.FEATUREFLOW_VERSIONING_BEHAVIOR),
+    ingestTaskQueue: e.FEATUREFLOW_INGEST_TASK_QUEUE,
+    workerRole: e.FEATUREFLOW_WORKER_ROLE,
+    ingestMaxPerSecond: e.FEATUREFLOW_INGEST_MAX_PER_SECOND,
     temporal: {
       address,
       namespace: connect.namespace ?? 'default',

@@ -73,6 +73,13 @@ const Count = z.number().int().nonnegative();
  */
 export const HeartbeatTimeoutSeconds = z.number().int().min(1).max(3600);
 
+/**
+ * A Temporal task queue name. Used for the optional ingest queue: when a run names one, its
+ * ingest activity is routed there (to rate-limited ingest workers) instead of the workflow's
+ * own queue. Optional, so runs recorded before it existed replay unchanged.
+ */
+export const TaskQueueName = z.string().min(1).max(200);
+
 /** Flow A's input: fetch the range's 1-minute candles from `source` and upsert them. */
 export const IngestInput = z
   .object({
@@ -81,6 +88,8 @@ export const IngestInput = z
     to: IsoDate,
     source: SourceName.default('synthetic'),
     heartbeatTimeoutSeconds: HeartbeatTimeoutSeconds.optional(),
+    /** Task queue of the ingest activity (see {@link TaskQueueName}); the workflow's own queue when absent. */
+    activityTaskQueue: TaskQueueName.optional(),
   })
   .and(PartitionRange);
 export type IngestInput = z.input<typeof IngestInput>;
@@ -175,6 +184,8 @@ export const PipelineInput = z.object({
   symbol: MarketSymbol.default('BTC-USD'),
   date: IsoDate.optional(),
   source: SourceName.default('synthetic'),
+  /** Task queue the ingest child's activity runs on (see {@link TaskQueueName}); the pipeline's own queue when absent. */
+  ingestTaskQueue: TaskQueueName.optional(),
 });
 export type PipelineInput = z.input<typeof PipelineInput>;
 
@@ -277,6 +288,8 @@ export const BackfillInput = z
     source: SourceName.default('synthetic'),
     /** Activity heartbeat timeout of every child's activities (see {@link HeartbeatTimeoutSeconds}). */
     heartbeatTimeoutSeconds: HeartbeatTimeoutSeconds.optional(),
+    /** Task queue the ingest children's activities run on (see {@link TaskQueueName}); the backfill's own queue when absent. */
+    ingestTaskQueue: TaskQueueName.optional(),
     /** Set by the workflow itself when it continues as new. */
     carry: BackfillCarry.optional(),
   })

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/client';
 import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
 import { z } from 'zod';
-import { MarketSymbol, SourceName } from './contracts';
+import { MarketSymbol, SourceName, TaskQueueName } from './contracts';
 import { lastCompleteDay } from './dates';
 import { FlowKey, SourceKey, SymbolKey } from './search-attributes';
 
@@ -68,6 +68,8 @@ export const PipelineScheduleInput = z.object({
   taskQueue: z.string().min(1),
   /** Market source the scheduled runs ingest from (from configuration). */
   source: SourceName.default('synthetic'),
+  /** Task queue of the runs' ingest activities (from configuration); the main queue when unset. */
+  ingestTaskQueue: TaskQueueName.optional(),
   /**
    * Paused state. Unset: a new schedule starts active and an existing one keeps its state,
    * so `npm start` never resumes a schedule someone paused on purpose.
@@ -95,7 +97,7 @@ export function pipelineScheduleOptions(raw: PipelineScheduleInput): ScheduleOpt
       type: 'startWorkflow',
       workflowType: 'pipeline',
       // No date on purpose: the run derives it from its scheduled time (see module comment).
-      args: [{ symbol: input.symbol, source: input.source }],
+      args: [{ symbol: input.symbol, source: input.source, ...(input.ingestTaskQueue ? { ingestTaskQueue: input.ingestTaskQueue } : {}) }],
       workflowId: scheduledWorkflowIdPrefix(input.symbol),
       taskQueue: input.taskQueue,
       workflowExecutionTimeout: SCHEDULED_RUN_TIMEOUT,

@@ -19,7 +19,7 @@ import { startDevServer, temporalAnswers, type DevServer } from './devserver';
 import { createOrUpdatePipelineSchedule } from './schedule';
 import { ensureSearchAttributes } from './setup';
 import { connectWorker } from './temporal';
-import { createWorker } from './worker';
+import { createIngestWorker, createWorker } from './worker';
 import { attachLogStore, installObservability } from './observability/runtime';
 import { writeReport } from './report';
 
@@ -58,6 +58,10 @@ async function main(): Promise<number> {
   const worker = await createWorker({ config, connection, db });
   const running = worker.run();
   console.log(`worker: polling task queue ${config.taskQueue}`);
+  // Runs started here route ingest to FEATUREFLOW_INGEST_TASK_QUEUE when it is set: poll it too.
+  const ingestWorker = config.ingestTaskQueue ? await createIngestWorker({ config, connection, db }, config.ingestTaskQueue) : undefined;
+  const ingestRunning = ingestWorker?.run();
+  if (ingestWorker) console.log(`worker: polling ingest task queue ${config.ingestTaskQueue}`);
 
   let failures = 0;
   let stopping = false;
@@ -66,7 +70,9 @@ async function main(): Promise<number> {
     stopping = true;
     console.log('shutting down: draining the worker...');
     worker.shutdown();
+    ingestWorker?.shutdown();
     await running.catch(() => undefined);
+    await ingestRunning?.catch(() => undefined);
     await logStore.close();
     await connection.close();
     await closeCliClient();
@@ -96,7 +102,7 @@ async function main(): Promise<number> {
     const report = await writeReport(db, config, { symbol: SYMBOL, from: days[0], to: days[days.length - 1] });
     console.log(`report: ${report.path} (open it in a browser; works offline)`);
     // The weekday 09:30 New York schedule; an existing one is updated and keeps its paused state.
-    console.log(formatScheduleLine(await createOrUpdatePipelineSchedule(client, { symbol: SYMBOL, taskQueue: config.taskQueue, source: config.source })));
+    console.log(formatScheduleLine(await createOrUpdatePipelineSchedule(client, { symbol: SYMBOL, taskQueue: config.taskQueue, source: config.source, ingestTaskQueue: config.ingestTaskQueue })));
   } catch (err) {
     await shutdown();
     throw err;

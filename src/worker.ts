@@ -1,5 +1,6 @@
 /**
- * The featureflow worker: hosts every workflow and activity on one task queue.
+ * The featureflow worker: hosts every workflow and activity on one task queue, or (by
+ * FEATUREFLOW_WORKER_ROLE, see {@link createWorkers}) splits ingest onto its own queue.
  * `npm run worker` runs it standalone (production shape: several of these, anywhere);
  * `npm start` and the tests create one in-process with {@link createWorker}.
  */
@@ -53,17 +54,64 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     // A prebuilt bundle carries its workflow interceptors already (the SDK warns if given twice).
     interceptors: { activity: [activityLogInterceptors], ...(options.workflowBundle ? {} : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] }) },
     // Worker versioning (off unless configured): this worker serves one deployment version.
-    ...(config.versioning
-      ? {
-          workerDeploymentOptions: {
-            version: { deploymentName: config.versioning.deploymentName, buildId: config.versioning.buildId },
-            useWorkerVersioning: true,
-            defaultVersioningBehavior: config.versioning.defaultBehavior,
-          },
-        }
-      : {}),
+    ...versioningOptions(config),
     ...options.overrides,
   });
+}
+
+/** Worker Deployment options of a configured version; none when versioning is off. */
+function versioningOptions(config: Config): Pick<WorkerOptions, 'workerDeploymentOptions'> {
+  if (!config.versioning) return {};
+  return {
+    workerDeploymentOptions: {
+      version: { deploymentName: config.versioning.deploymentName, buildId: config.versioning.buildId },
+      useWorkerVersioning: true,
+      defaultVersioningBehavior: config.versioning.defaultBehavior,
+    },
+  };
+}
+
+/**
+ * Creates (does not run) a worker polling only the ingest task queue, hosting only the ingest
+ * activity: I/O-bound, so it scales and is rate-limited apart from the CPU-bound compute.
+ * `maxTaskQueueActivitiesPerSecond` is enforced by the server across every worker of the queue.
+ */
+export async function createIngestWorker(options: CreateWorkerOptions, ingestTaskQueue: string): Promise<Worker> {
+  const { config } = options;
+  const { ingestCandles } = createActivities({ db: options.db, sources: options.sources ?? buildSources(config) });
+  return Worker.create({
+    connection: options.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: ingestTaskQueue,
+    activities: { ingestCandles },
+    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+    ...(config.ingestMaxPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: config.ingestMaxPerSecond } : {}),
+    shutdownGraceTime: '10 seconds',
+    maxHeartbeatThrottleInterval: '2 seconds',
+    defaultHeartbeatThrottleInterval: '2 seconds',
+    interceptors: { activity: [activityLogInterceptors] },
+    ...versioningOptions(config),
+    ...options.overrides,
+  });
+}
+
+/**
+ * Creates (does not run) the workers of the configured role (FEATUREFLOW_WORKER_ROLE):
+ * `all` = workflows + every activity on the main queue, plus an ingest worker when an ingest
+ * queue is configured; `compute` = workflows + compute activities on the main queue;
+ * `ingest` = only the ingest-queue worker. Run them together; they share one connection.
+ */
+export async function createWorkers(options: CreateWorkerOptions): Promise<Worker[]> {
+  const { config } = options;
+  const workers: Worker[] = [];
+  if (config.workerRole !== 'ingest') {
+    // Compute workers leave ingestCandles unregistered: ingest runs only where it is rate-limited.
+    const { ingestCandles: _ingest, ...compute } = createActivities({ db: options.db, sources: options.sources ?? buildSources(config) });
+    const roleOverrides: Partial<WorkerOptions> = config.workerRole === 'compute' ? { activities: compute } : {};
+    workers.push(await createWorker({ ...options, overrides: { ...roleOverrides, ...options.overrides } }));
+  }
+  if (config.ingestTaskQueue && config.workerRole !== 'compute') workers.push(await createIngestWorker(options, config.ingestTaskQueue));
+  return workers;
 }
 
 /** Standalone worker process: connects, migrates, runs until SIGINT/SIGTERM, then drains and exits. */
@@ -73,19 +121,29 @@ async function main(): Promise<void> {
   const db = await openMigratedDatabase({ url: config.databaseUrl });
   const logStore = attachLogStore(logger, db, { retentionDays: config.observability.logRetentionDays });
   const connection = await connectWorker(config);
-  const worker = await createWorker({
+  const workers = await createWorkers({
     config,
     connection,
     db,
     ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
   });
-  logger.info(`featureflow worker: task queue ${config.taskQueue} on ${config.temporal.address}, database ${db.description}`, {
+  const queues = workers.map((w) => w.options.taskQueue).join(' + ');
+  logger.info(`featureflow worker (role ${config.workerRole}): task queue ${queues} on ${config.temporal.address}, database ${db.description}`, {
+    ingestMaxPerSecond: config.ingestMaxPerSecond ?? 'unlimited',
     metrics: config.observability.metricsAddress ?? 'off',
     workflowBundle: config.workflowBundlePath ?? 'bundled at start',
     version: config.versioning ? `${config.versioning.deploymentName}.${config.versioning.buildId} (${config.versioning.defaultBehavior})` : 'unversioned',
   });
-  // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets running tasks finish, then resolves.
-  await worker.run();
+  // Worker.run() handles SIGINT/SIGTERM itself (for every worker of the process): each stops
+  // polling, lets running tasks finish, then resolves. If one fails, the others are shut down too.
+  const runs = workers.map((w) =>
+    w.run().catch((err: unknown) => {
+      for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+      throw err;
+    }),
+  );
+  const failure = (await Promise.allSettled(runs)).find((r) => r.status === 'rejected');
+  if (failure) throw failure.reason;
   await logStore.close();
   if (logStore.stats.dropped) logger.warn(`log store dropped ${logStore.stats.dropped} lines (${logStore.stats.lastError ?? 'buffer full'})`);
   await connection.close();

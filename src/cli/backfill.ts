@@ -197,6 +197,7 @@ export function registerBackfill(program: Command): void {
         withUpstream: opts.withUpstream ?? false,
         force: opts.force ?? false,
         source: cliConfig().source,
+        ...(cliConfig().ingestTaskQueue ? { ingestTaskQueue: cliConfig().ingestTaskQueue } : {}),
       };
       parseOptions(BackfillInput, input);
       const client = await cliClient();

@@ -37,7 +37,7 @@ export async function startPipeline(symbol: string, date: string, source: z.infe
     return await client.workflow.start('pipeline', {
       taskQueue: config.taskQueue,
       workflowId,
-      args: [{ symbol, date, source }],
+      args: [{ symbol, date, source, ...(config.ingestTaskQueue ? { ingestTaskQueue: config.ingestTaskQueue } : {}) }],
       typedSearchAttributes: flowSearchAttributes({ flow: 'pipeline', symbol, from: date, to: date, source }),
       staticSummary: runSummary({ flow: 'pipeline', symbol, from: date, to: date, source }),
     });

@@ -167,6 +167,7 @@ export function registerSchedule(program: Command): void {
         symbol: opts.symbol,
         taskQueue: config.taskQueue,
         source: config.source,
+        ingestTaskQueue: config.ingestTaskQueue,
         paused: opts.paused,
         note: opts.note,
       });

@@ -49,12 +49,13 @@ function rootCauseText(err: unknown): string {
 }
 
 /** Starts the child workflow of one planned run and waits for it. */
-async function runChild(run: PlannedRun, source: BackfillInput['source'], heartbeatTimeoutSeconds?: number): Promise<void> {
+async function runChild(run: PlannedRun, source: BackfillInput['source'], heartbeatTimeoutSeconds?: number, ingestTaskQueue?: string): Promise<void> {
   const range = { symbol: run.symbol, from: run.from, to: run.to };
   const hb = heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds } : {};
   if (run.flow === 'ingest') {
     const src = source ?? 'synthetic';
-    await executeChild(ingest, { args: [{ ...range, ...hb, source: src }], ...childOptions({ flow: 'ingest', ...range, source: src }) });
+    const queue = ingestTaskQueue ? { activityTaskQueue: ingestTaskQueue } : {};
+    await executeChild(ingest, { args: [{ ...range, ...hb, ...queue, source: src }], ...childOptions({ flow: 'ingest', ...range, source: src }) });
   } else if (run.flow === 'evaluate') {
     await executeChild(evaluate, { args: [{ ...range, ...hb, algorithms: ['b', 'c'] }], ...childOptions({ flow: 'evaluate', ...range, codeVersion: run.codeVersion }) });
   } else {
@@ -122,7 +123,7 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
     counters.children++;
     startedThisRun++;
     runningPartitions += run.days;
-    const p: Promise<void> = runChild(run, input.source, input.heartbeatTimeoutSeconds)
+    const p: Promise<void> = runChild(run, input.source, input.heartbeatTimeoutSeconds, input.ingestTaskQueue)
       .then(
         () => {
           counters.done += run.days;

@@ -10,8 +10,10 @@ const { ingestCandles } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 /** Fetches and stores the range's 1-minute candles; returns a reference, never the rows. */
 export async function ingest(rawInput: IngestInput): Promise<PartitionRef> {
   const input = parseInput(IngestInput, rawInput, 'ingest');
+  // Routed to the ingest queue only when the input names one: older runs replay as they ran.
+  const queue = input.activityTaskQueue ? { taskQueue: input.activityTaskQueue } : {};
   return ingestCandles.executeWithOptions(
-    { ...activityOptionsFor(input), summary: `fetch + upsert ${runSummary({ flow: 'ingest', ...input })}` },
+    { ...activityOptionsFor(input), ...queue, summary: `fetch + upsert ${runSummary({ flow: 'ingest', ...input })}` },
     [input],
   );
 }

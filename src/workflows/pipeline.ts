@@ -35,8 +35,9 @@ export async function pipeline(rawInput: PipelineInput): Promise<PipelineResult>
   const range = { symbol: input.symbol, from: date, to: date };
   const started = Date.now();
 
+  const ingestQueue = input.ingestTaskQueue ? { activityTaskQueue: input.ingestTaskQueue } : {};
   const candles = await executeChild(ingest, {
-    args: [{ ...range, source: input.source }],
+    args: [{ ...range, source: input.source, ...ingestQueue }],
     ...childOptions({ flow: 'ingest', ...range, source: input.source }),
   });
   const ingested = Date.now();
