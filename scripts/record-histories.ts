@@ -36,9 +36,10 @@ const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'replay', 'histories');
 const TAGS: Record<string, string> = {
   v1: 'the four flows and the pipeline as first released (before the lineage patch)',
   v2: "pipeline with patch 'pipeline-lineage-check': after B and C it checks both cover what its ingest stored and records the lineage in its memo",
+  v3: "flows with patch 'activity-wait-cancellation': a cancelled flow waits for its activity to stop at a partition boundary; optional ingest task queue routing",
 };
 /** The tag new recordings get unless `--tag` says otherwise: the current workflow code. */
-const CURRENT_TAG = 'v2';
+const CURRENT_TAG = 'v3';
 
 const DAY = '2024-01-15';
 

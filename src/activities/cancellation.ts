@@ -16,12 +16,15 @@ export function checkpoint(ctx: Context, details: Record<string, unknown>): void
 
 /**
  * Runs `work` while heartbeating every `intervalMs`: a slow source call then still receives
- * cancellation (delivered only in heartbeat responses) and does not look like a dead worker.
+ * cancellation (delivered only in heartbeat responses), gives up waiting when it does, and does
+ * not look like a dead worker.
  */
 export async function withHeartbeats<T>(ctx: Context, details: Record<string, unknown>, work: () => Promise<T>, intervalMs = 1000): Promise<T> {
   const timer = setInterval(() => ctx.heartbeat({ ...details, waiting: true }), intervalMs);
   try {
-    return await work();
+    // Stop waiting as soon as cancellation arrives, even if the call ignores its AbortSignal:
+    // the flow is waiting for this activity to acknowledge, and nothing was written yet.
+    return await Promise.race([work(), ctx.cancelled]);
   } finally {
     clearInterval(timer);
   }
