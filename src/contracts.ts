@@ -94,9 +94,8 @@ export const IngestInput = z
   .and(PartitionRange);
 export type IngestInput = z.input<typeof IngestInput>;
 
-/** A reference to materialized candles: what ingest returns and what feature flows take. */
-export const PartitionRef = z.object({
-  table: z.literal('candles'),
+/** What every reference to materialized data says: which range, how many partitions and rows, and their checksum. */
+const MaterializedRange = {
   symbol: MarketSymbol,
   from: IsoDate,
   to: IsoDate,
@@ -104,6 +103,12 @@ export const PartitionRef = z.object({
   rows: Count,
   /** sha256 over the per-partition checksums, in day order. */
   checksum: Sha256Hex,
+};
+
+/** A reference to materialized candles: what ingest returns and what feature flows take. */
+export const PartitionRef = z.object({
+  table: z.literal('candles'),
+  ...MaterializedRange,
   source: SourceName,
 });
 export type PartitionRef = z.infer<typeof PartitionRef>;
@@ -127,12 +132,7 @@ export const FeatureRef = z.object({
   table: z.enum(['features_b', 'features_c']),
   algorithm: AlgorithmId,
   version: z.string().min(1),
-  symbol: MarketSymbol,
-  from: IsoDate,
-  to: IsoDate,
-  partitions: Count,
-  rows: Count,
-  checksum: Sha256Hex,
+  ...MaterializedRange,
 });
 export type FeatureRef = z.infer<typeof FeatureRef>;
 
@@ -166,12 +166,7 @@ export type AlgorithmScore = z.infer<typeof AlgorithmScore>;
 /** A reference to evaluation rows, plus D's headline numbers. */
 export const EvaluationRef = z.object({
   table: z.literal('evaluations'),
-  symbol: MarketSymbol,
-  from: IsoDate,
-  to: IsoDate,
-  partitions: Count,
-  rows: Count,
-  checksum: Sha256Hex,
+  ...MaterializedRange,
   horizonMinutes: z.number().int().positive(),
   scores: z.array(AlgorithmScore),
   /** The algorithm with the higher mean |rank IC| over the range. */

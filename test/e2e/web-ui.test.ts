@@ -15,7 +15,8 @@ import { pipelineWorkflowId } from '../../src/ids';
 import { flowSearchAttributes, runSummary } from '../../src/run-metadata';
 import { temporalCliPath } from '../../src/temporal-cli';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
-import { ARTIFACTS_DIR, freePort, launchBrowser } from './browser';
+import { ARTIFACTS_DIR, launchBrowser } from './browser';
+import { freePort } from '../helpers/ports';
 
 const DAY = '2024-01-15';
 const CHILDREN = ['ingest', 'features-b', 'features-c', 'evaluate'].map((f) => `${f}/BTC-USD/${DAY}`);

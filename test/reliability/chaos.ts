@@ -1,5 +1,4 @@
-/** Small tools of the crash tests: a seeded PRNG (reproducible kill moments), waiting, free ports. */
-import net from 'node:net';
+/** Small tools of the crash tests: a seeded PRNG (reproducible kill moments) and waiting. */
 
 /** mulberry32: a tiny deterministic PRNG; the same seed gives the same kill delays. */
 export function seededRandom(seed: number): () => number {
@@ -38,14 +37,3 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, what: s
   }
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}

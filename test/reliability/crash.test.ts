@@ -16,7 +16,8 @@ import { BackfillResult, type BackfillInput } from '../../src/contracts';
 import { startDevServer } from '../../src/devserver';
 import { pipelineWorkflowId } from '../../src/ids';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
-import { crashSeed, freePort, seededRandom, sleep, waitUntil } from './chaos';
+import { crashSeed, seededRandom, sleep, waitUntil } from './chaos';
+import { freePort } from '../helpers/ports';
 import { lastWriteAt, ledgerMismatches, snapshot, type DataSnapshot } from './data';
 import { WorkerProcess } from './worker-process';
 

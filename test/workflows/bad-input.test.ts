@@ -5,7 +5,6 @@
  * is tested; the CLI and the processes' configuration errors are tested by running them.
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { MAX_RANGE_DAYS } from '../../src/contracts';
@@ -16,6 +15,7 @@ import { coinbaseSource } from '../../src/sources/coinbase';
 import { syntheticSource } from '../../src/sources';
 import { startFakeCoinbase, type FakeCoinbase } from '../helpers/fake-coinbase';
 import { startStack, type TestStack } from '../helpers/stack';
+import { freePort } from '../helpers/ports';
 
 const DAY = '2024-01-15';
 
@@ -44,16 +44,6 @@ function runTsx(args: string[], env: Record<string, string>): Promise<{ code: nu
   });
 }
 
-/** A local port nothing listens on. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('bad input is rejected clearly and writes nothing', () => {
   let stack: TestStack;

@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -23,6 +22,7 @@ import { flowSearchAttributes, runSummary } from '../../src/run-metadata';
 import { syntheticSource } from '../../src/sources';
 import type { MarketSource } from '../../src/sources/types';
 import { installTestObservability, startDevServerEnv, startStack, testWorkflowBundle, type TestStack } from '../helpers/stack';
+import { freePort } from '../helpers/ports';
 
 // Before any server starts: the Runtime logger can be installed once per process.
 installTestObservability();
@@ -202,17 +202,6 @@ describe('correlated logs of a run tree', () => {
   });
 });
 
-/** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Spawns `src/worker.ts` as its own process; resolves once it logged that it is polling. */
 function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
