@@ -15,6 +15,12 @@ import { buildSources } from './sources/registry';
 import type { SourceRegistry } from './sources/types';
 import { connectWorker } from './temporal';
 
+/**
+ * How a standalone worker's first log line begins once it polls: scripts and tests that start
+ * worker processes wait for it (one definition, so rewording the line cannot break them).
+ */
+export const WORKER_READY_MESSAGE = 'featureflow worker: task queue';
+
 /** What a worker needs; everything but `config` has a default built from it. */
 export interface CreateWorkerOptions {
   readonly config: Config;
@@ -128,7 +134,7 @@ async function main(): Promise<void> {
     ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
   });
   const queues = workers.map((w) => w.options.taskQueue).join(' + ');
-  logger.info(`featureflow worker (role ${config.workerRole}): task queue ${queues} on ${config.temporal.address}, database ${db.description}`, {
+  logger.info(`${WORKER_READY_MESSAGE} ${queues} (role ${config.workerRole}) on ${config.temporal.address}, database ${db.description}`, {
     ingestMaxPerSecond: config.ingestMaxPerSecond ?? 'unlimited',
     metrics: config.observability.metricsAddress ?? 'off',
     workflowBundle: config.workflowBundlePath ?? 'bundled at start',

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { testWorkflowBundle } from '../helpers/stack';
+import { WORKER_READY_MESSAGE } from '../../src/worker';
 
 /** Where the worker connects and what it writes to. */
 export interface WorkerProcessOptions {
@@ -20,7 +21,7 @@ export interface WorkerProcessOptions {
 }
 
 /** The line the standalone worker logs once it is created and about to poll (src/worker.ts). */
-const READY_TEXT = 'featureflow worker: task queue';
+const READY_TEXT = WORKER_READY_MESSAGE;
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
 
 /** One worker process that can be started, killed and restarted any number of times. */

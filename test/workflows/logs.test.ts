@@ -23,6 +23,7 @@ import { syntheticSource } from '../../src/sources';
 import type { MarketSource } from '../../src/sources/types';
 import { installTestObservability, startDevServerEnv, startStack, testWorkflowBundle, type TestStack } from '../helpers/stack';
 import { freePort } from '../helpers/ports';
+import { WORKER_READY_MESSAGE } from '../../src/worker';
 
 // Before any server starts: the Runtime logger can be installed once per process.
 installTestObservability();
@@ -215,7 +216,7 @@ function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
     const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), 60_000);
     const onData = (d: Buffer) => {
       output += d.toString();
-      if (output.includes('featureflow worker: task queue')) {
+      if (output.includes(WORKER_READY_MESSAGE)) {
         clearTimeout(timer);
         resolve(child);
       }
