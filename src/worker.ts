@@ -43,11 +43,13 @@ export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [require.resolve(
 /** Creates (does not run) a worker hosting every featureflow workflow and activity. */
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const { config } = options;
+  // A configured prebuilt bundle (FEATUREFLOW_WORKFLOW_BUNDLE) applies to every worker, npm start's too.
+  const workflowBundle = options.workflowBundle ?? (config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined);
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities({ db: options.db, sources: options.sources ?? buildSources(config) }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks,
@@ -58,7 +60,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     maxHeartbeatThrottleInterval: '2 seconds',
     defaultHeartbeatThrottleInterval: '2 seconds',
     // A prebuilt bundle carries its workflow interceptors already (the SDK warns if given twice).
-    interceptors: { activity: [activityLogInterceptors], ...(options.workflowBundle ? {} : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] }) },
+    interceptors: { activity: [activityLogInterceptors], ...(workflowBundle ? {} : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] }) },
     // Worker versioning (off unless configured): this worker serves one deployment version.
     ...versioningOptions(config),
     ...options.overrides,
@@ -131,7 +133,6 @@ async function main(): Promise<void> {
     config,
     connection,
     db,
-    ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
   });
   const queues = workers.map((w) => w.options.taskQueue).join(' + ');
   logger.info(`${WORKER_READY_MESSAGE} ${queues} (role ${config.workerRole}) on ${config.temporal.address}, database ${db.description}`, {
