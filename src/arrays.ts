@@ -11,3 +11,8 @@ export function lowerBound(values: Float64Array, x: number): number {
   }
   return lo;
 }
+
+/** Index bounds `[start, end)` of the rows of ascending `ts` (epoch ms) with `from <= ts < to`. */
+export function sliceBounds(ts: Float64Array, from: number, to: number): { start: number; end: number } {
+  return { start: lowerBound(ts, from), end: lowerBound(ts, to) };
+}

@@ -7,16 +7,17 @@
 import { Context } from '@temporalio/activity';
 import type { Insertable } from 'kysely';
 import { EvaluateInput, type AlgorithmId, type AlgorithmScore, type EvaluationRef } from '../contracts';
-import { partitionChecksum, rangeChecksum } from '../checksum';
+import { partitionChecksum } from '../checksum';
 import { DAY_MS, dayStartMs, daysOf } from '../dates';
 import { readCandles, readFeatureColumns } from '../db/reads';
 import { replacePartition } from '../db/partitions';
 import type { EvaluationsTable } from '../db/schema';
 import { getAlgorithm } from '../features';
 import { forwardReturns, informationCoefficients } from '../features/evaluation';
-import { lowerBound } from '../arrays';
+import { sliceBounds } from '../arrays';
 import { checkpoint } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
+import { PartitionTally } from './tally';
 import { featureTable, summarizeDays } from './features';
 import { parseInput, upstreamMissing } from '../failures';
 import { listMaterializations } from '../db/ledger';
@@ -78,13 +79,11 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
     }
     const codeVersion = evaluationCodeVersion(algorithms);
     const { workflowId, runId } = callerRun(ctx.info);
-    const checksums: string[] = [];
+    const tally = new PartitionTally();
     const perFeature = new Map<string, { algorithm: AlgorithmId; feature: string; rankIcs: number[] }>();
-    let rows = 0;
     for (const day of daysOf(input.from, input.to)) {
       checkpoint(ctx, { day });
-      const start = lowerBound(candles.ts, dayStartMs(day));
-      const end = lowerBound(candles.ts, dayStartMs(day) + DAY_MS);
+      const { start, end } = sliceBounds(candles.ts, dayStartMs(day), dayStartMs(day) + DAY_MS);
       const fwd = forwardReturns(candles.close.subarray(start, end), HORIZON_MINUTES);
       const dayRows: Array<Insertable<EvaluationsTable>> = [];
       for (const a of algorithms) {
@@ -117,26 +116,21 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
           ['n', dayRows.map((r) => r.n)],
         ],
       );
-      rows += await replacePartition(deps.db, {
+      const written = await replacePartition(deps.db, {
         table: 'evaluations',
         symbol: input.symbol,
         partition: day,
         rows: dayRows,
         ledger: { code_version: codeVersion, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
       });
-      checksums.push(checksum);
+      tally.add(checksum, written);
     }
     const scores = algorithms.map((a) => scoreAlgorithm(a, [...perFeature.values()].filter((f) => f.algorithm === a)));
     const winner = scores.reduce((best, s) => (s.meanAbsRankIc > best.meanAbsRankIc ? s : best), scores[0]).algorithm;
-    ctx.log.info('evaluated features', { rows, partitions: checksums.length, winner });
+    ctx.log.info('evaluated features', { rows: tally.rows, partitions: tally.partitions, winner });
     return {
       table: 'evaluations',
-      symbol: input.symbol,
-      from: input.from,
-      to: input.to,
-      partitions: checksums.length,
-      rows,
-      checksum: rangeChecksum(checksums),
+      ...tally.summary(input),
       horizonMinutes: HORIZON_MINUTES,
       scores,
       winner,

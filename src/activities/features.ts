@@ -1,15 +1,16 @@
 /** Flows B and C's activity: compute one algorithm's features over a range, one partition per transaction. */
 import { Context } from '@temporalio/activity';
 import { FeaturesInput, type FeatureRef } from '../contracts';
-import { partitionChecksum, rangeChecksum } from '../checksum';
+import { partitionChecksum } from '../checksum';
 import { DAY_MS, dayStartMs, daysOf, MINUTE_MS } from '../dates';
 import { listMaterializations } from '../db/ledger';
 import { replacePartition } from '../db/partitions';
 import { readCandles } from '../db/reads';
 import { getAlgorithm } from '../features';
-import { lowerBound } from '../arrays';
+import { sliceBounds } from '../arrays';
 import { checkpoint } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
+import { PartitionTally } from './tally';
 import { parseInput, upstreamMissing } from '../failures';
 
 /** The table of an algorithm's features: `b` -> `features_b`. */
@@ -51,35 +52,28 @@ export function makeComputeFeatures(deps: ActivityDeps) {
     ctx.heartbeat({ loaded: candles.ts.length });
     const features = algorithm.compute(candles);
     const { workflowId, runId } = callerRun(ctx.info);
-    const checksums: string[] = [];
-    let rows = 0;
+    const tally = new PartitionTally();
     for (const day of daysOf(input.from, input.to)) {
       checkpoint(ctx, { day });
-      const start = lowerBound(candles.ts, dayStartMs(day));
-      const end = lowerBound(candles.ts, dayStartMs(day) + DAY_MS);
+      const { start, end } = sliceBounds(candles.ts, dayStartMs(day), dayStartMs(day) + DAY_MS);
       const arrays: Record<string, Float64Array> = { ts: candles.ts.subarray(start, end) };
       for (const column of algorithm.columns) arrays[column] = features[column].subarray(start, end);
       const checksum = partitionChecksum([input.symbol, day, algorithm.version], Object.entries(arrays));
-      rows += await replacePartition(deps.db, {
+      const written = await replacePartition(deps.db, {
         table,
         symbol: input.symbol,
         partition: day,
         batch: { constants: { symbol: input.symbol, partition: day, code_version: algorithm.version }, arrays },
         ledger: { code_version: algorithm.version, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
       });
-      checksums.push(checksum);
+      tally.add(checksum, written);
     }
-    ctx.log.info('computed features', { algorithm: input.algorithm, version: algorithm.version, rows, partitions: checksums.length });
+    ctx.log.info('computed features', { algorithm: input.algorithm, version: algorithm.version, rows: tally.rows, partitions: tally.partitions });
     return {
       table,
       algorithm: input.algorithm,
       version: algorithm.version,
-      symbol: input.symbol,
-      from: input.from,
-      to: input.to,
-      partitions: checksums.length,
-      rows,
-      checksum: rangeChecksum(checksums),
+      ...tally.summary(input),
     };
   };
 }

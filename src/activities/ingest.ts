@@ -2,12 +2,13 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { IngestInput, type PartitionRef } from '../contracts';
-import { partitionChecksum, rangeChecksum } from '../checksum';
+import { partitionChecksum } from '../checksum';
 import { DAY_MS, dayStartMs, daysOf } from '../dates';
 import { replacePartition } from '../db/partitions';
 import type { CandleColumns } from '../features/types';
 import { checkpoint, withHeartbeats } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
+import { PartitionTally } from './tally';
 import { invalidInput, parseInput } from '../failures';
 
 const CANDLE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
@@ -52,8 +53,7 @@ export function makeIngestCandles(deps: ActivityDeps) {
       throw invalidInput(`Partition ${input.to} is not a complete UTC day yet; the latest day that can be ingested ends before now`);
     }
     const { workflowId, runId } = callerRun(ctx.info);
-    const checksums: string[] = [];
-    let rows = 0;
+    const tally = new PartitionTally();
     for (const day of daysOf(input.from, input.to)) {
       checkpoint(ctx, { day });
       const fetched = await withHeartbeats(ctx, { day }, () =>
@@ -65,7 +65,7 @@ export function makeIngestCandles(deps: ActivityDeps) {
         ctx.log.warn('source gaps/duplicates', { day, missingMinutes: fetched.missingMinutes, duplicates: fetched.duplicates });
       }
       const checksum = partitionChecksum([input.symbol, day], [['ts', c.ts], ...CANDLE_COLUMNS.map((k) => [k, c[k]] as const)]);
-      rows += await replacePartition(deps.db, {
+      const written = await replacePartition(deps.db, {
         table: 'candles',
         symbol: input.symbol,
         partition: day,
@@ -75,17 +75,12 @@ export function makeIngestCandles(deps: ActivityDeps) {
         },
         ledger: { code_version: source.version, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
       });
-      checksums.push(checksum);
+      tally.add(checksum, written);
     }
-    ctx.log.info('ingested candles', { rows, partitions: checksums.length, source: source.name });
+    ctx.log.info('ingested candles', { rows: tally.rows, partitions: tally.partitions, source: source.name });
     return {
       table: 'candles',
-      symbol: input.symbol,
-      from: input.from,
-      to: input.to,
-      partitions: checksums.length,
-      rows,
-      checksum: rangeChecksum(checksums),
+      ...tally.summary(input),
       source: input.source,
     };
   };
