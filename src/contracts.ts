@@ -285,6 +285,12 @@ export const BackfillInput = z
     heartbeatTimeoutSeconds: HeartbeatTimeoutSeconds.optional(),
     /** Task queue the ingest children's activities run on (see {@link TaskQueueName}); the backfill's own queue when absent. */
     ingestTaskQueue: TaskQueueName.optional(),
+    /**
+     * How long to wait, in total, when a child's workflow ID is held by another run (e.g. the
+     * daily pipeline on the same day) before failing that partition; 600 when absent, 0 = fail
+     * at once. Optional, so runs recorded before it existed replay unchanged.
+     */
+    conflictWaitSeconds: z.number().int().min(0).max(86_400).optional(),
     /** Set by the workflow itself when it continues as new. */
     carry: BackfillCarry.optional(),
   })

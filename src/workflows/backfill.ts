@@ -30,6 +30,7 @@ import {
 } from '../contracts';
 import { parseInput } from '../failures';
 import { backfillProgressQuery, backfillSearchAttributes, pauseBackfillSignal, resumeBackfillSignal } from './backfill-api';
+import { DEFAULT_CONFLICT_WAIT_SECONDS, runChildWaitingOutConflicts } from './child-conflict';
 import { ACTIVITY_OPTIONS, childOptions } from './common';
 import { evaluate } from './evaluate';
 import { features } from './features';
@@ -119,13 +120,42 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
     if (counters.failures > input.maxFailures) stopped = true;
   };
 
+  /**
+   * After waiting out another run that held this run's child ID (typically the daily pipeline
+   * on the same day): does the ledger still lack any of its partitions? Re-planned over just
+   * this run, with the backfill's own `force` cut-off, so what the other run just wrote counts.
+   */
+  const stillNeeded = async (run: PlannedRun): Promise<boolean> => {
+    const again = await planBackfill({
+      symbols: [run.symbol],
+      flows: [run.flow],
+      selected: input.flows,
+      from: run.from,
+      to: run.to,
+      chunkDays: input.chunkDays,
+      force: input.force,
+      forceBefore: startedAt,
+      exclude: [],
+    });
+    return again.runs.length > 0 || again.upstreamMissing.length > 0;
+  };
+
   const startRun = (run: PlannedRun): void => {
     counters.children++;
     startedThisRun++;
     runningPartitions += run.days;
-    const p: Promise<void> = runChild(run, input.source, input.heartbeatTimeoutSeconds, input.ingestTaskQueue)
+    const p: Promise<void> = runChildWaitingOutConflicts(() => runChild(run, input.source, input.heartbeatTimeoutSeconds, input.ingestTaskQueue), {
+      maxWaitSeconds: input.conflictWaitSeconds ?? DEFAULT_CONFLICT_WAIT_SECONDS,
+      stillNeeded: () => stillNeeded(run),
+    })
       .then(
-        () => {
+        (outcome) => {
+          // Done by the run that held the child ID while we waited: nothing left to do, so skipped.
+          if (outcome === 'done-elsewhere') {
+            counters.skipped += run.days;
+            phaseSkipped += run.days;
+            return;
+          }
           counters.done += run.days;
           phaseDone += run.days;
         },
