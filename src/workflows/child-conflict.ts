@@ -52,9 +52,9 @@ function gaveUp(err: WorkflowExecutionAlreadyStartedError, heldMs: number, waits
     type: CHILD_ID_CONFLICT_TYPE,
     nonRetryable: true,
     message:
-      `another run ${err.workflowId} (${err.workflowType} workflow, e.g. the daily pipeline's child) held that workflow ID ` +
-      `for ${duration(heldMs)}; gave up after ${waits} wait${waits === 1 ? '' : 's'}. ` +
-      'Run the backfill again once that run has closed; it does only what is missing.',
+      `another run ${err.workflowId} (workflow type ${err.workflowType}, started by e.g. the daily pipeline or another backfill) ` +
+      `held that workflow ID for ${duration(heldMs)}; gave up after ${waits} wait${waits === 1 ? '' : 's'}. ` +
+      'Run the backfill again once that run has closed: it does only what is missing.',
   });
 }
 
