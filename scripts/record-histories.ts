@@ -37,9 +37,10 @@ const TAGS: Record<string, string> = {
   v1: 'the four flows and the pipeline as first released (before the lineage patch)',
   v2: "pipeline with patch 'pipeline-lineage-check': after B and C it checks both cover what its ingest stored and records the lineage in its memo",
   v3: "flows with patch 'activity-wait-cancellation': a cancelled flow waits for its activity to stop at a partition boundary; optional ingest task queue routing",
+  v4: "backfill with patch 'backfill-wait-for-child-id-conflict': a child start refused because another run holds the ID is retried after durable timers (re-planned first) up to conflictWaitSeconds, then fails the partition naming that run",
 };
 /** The tag new recordings get unless `--tag` says otherwise: the current workflow code. */
-const CURRENT_TAG = 'v3';
+const CURRENT_TAG = 'v4';
 
 const DAY = '2024-01-15';
 
@@ -213,6 +214,40 @@ const SCENARIOS: Scenario[] = [
       return [
         { workflowId, runId: handle.firstExecutionRunId, part: 'first-run' },
         { workflowId, runId: last.runId, part: 'last-run' },
+      ];
+    },
+  },
+  {
+    name: 'backfill-child-id-conflict',
+    covers:
+      "ingest backfills over 2 days while another run holds one day's child ID (an ingest on a task queue no worker polls): one with conflictWaitSeconds 2 gives up and fails that day; one with the default waits, and after the holder is terminated re-plans and runs the child. The before-patch file is the same conflict on the v3 code (commit db08858, recorded by a one-off script): the day failed at once, and must still replay that way",
+    unavailable: () => (sourceFileExists('src/workflows/child-conflict.ts') ? undefined : 'src/workflows/child-conflict.ts has not landed yet'),
+    run: async ({ ok }) => {
+      const { backfillWorkflowId } = await import('../src/workflows/backfill-api');
+      const day = '2024-02-11';
+      // A run that holds the child ID and does nothing until terminated: no worker polls its queue.
+      const holder = await ok.client.workflow.start('ingest', {
+        taskQueue: `${ok.config.taskQueue}-nobody-polls`,
+        workflowId: flowWorkflowId('ingest', 'DOT-USD', day, day),
+        args: [{ symbol: 'DOT-USD', from: day, to: day }],
+      });
+      const input = { symbols: ['DOT-USD'], flows: ['ingest' as const], from: '2024-02-10', to: day, chunkDays: 1, concurrency: 2 };
+      const gaveUpId = `${backfillWorkflowId(input)}/gave-up`;
+      const gaveUp = (await ok.client.workflow.execute('backfill', { taskQueue: ok.config.taskQueue, workflowId: gaveUpId, args: [{ ...input, conflictWaitSeconds: 2 }] })) as { failures: Array<{ error: string }> };
+      if (!gaveUp.failures[0]?.error.startsWith('ChildWorkflowIdConflict')) throw new Error(`backfill-child-id-conflict: expected the held day to fail with the conflict, got ${JSON.stringify(gaveUp)}`);
+      const waitedId = `${backfillWorkflowId(input)}/waited`;
+      const waited = await ok.client.workflow.start('backfill', { taskQueue: ok.config.taskQueue, workflowId: waitedId, args: [input] });
+      const deadline = Date.now() + 30_000;
+      while (!((await waited.fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes)) {
+        if (Date.now() > deadline) throw new Error('backfill-child-id-conflict: the backfill did not start waiting within 30 s');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await holder.terminate('recording: release the held child ID');
+      const result = (await waited.result()) as { status: string; failed: number };
+      if (result.status !== 'completed' || result.failed !== 0) throw new Error(`backfill-child-id-conflict: expected the waiting backfill to complete, got ${JSON.stringify(result)}`);
+      return [
+        { workflowId: gaveUpId, part: 'gave-up' },
+        { workflowId: waitedId, part: 'waited' },
       ];
     },
   },
