@@ -10,11 +10,18 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { Pool, types } from 'pg';
 import type { Database, Db } from './schema';
 import { migrations } from './migrations';
+import { configureSqlite } from './sqlite-pragmas';
+import { SqliteIoThreads } from './io-threads';
 
 /** Where the data lives: a SQLite file path, or a PostgreSQL connection URL. */
 export interface DatabaseTarget {
   /** `postgres://user:pass@host:5432/db` selects PostgreSQL; anything else is a SQLite file path. */
   readonly url: string;
+  /**
+   * SQLite files only: run hot reads and partition writes on this many I/O threads (0 = on the
+   * calling thread). Workers use them so SQLite never blocks Temporal; short-lived clients do not.
+   */
+  readonly ioThreads?: number;
 }
 
 /** True when the URL names a PostgreSQL server rather than a SQLite file. */
@@ -55,11 +62,21 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
   } catch (err) {
     throw new Error(`Cannot open SQLite database ${file}: ${(err as Error).message}`);
   }
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 15000');
+  configureSqlite(sqlite);
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { kysely, dialect: 'sqlite', description: `sqlite:${file}`, sqlite, close: () => kysely.destroy() };
+  // A thread's own connection sees the same data only through a file.
+  const io = target.ioThreads && file !== ':memory:' ? new SqliteIoThreads(path.resolve(file), target.ioThreads) : undefined;
+  return {
+    kysely,
+    dialect: 'sqlite',
+    description: `sqlite:${file}`,
+    sqlite,
+    io,
+    close: async () => {
+      await io?.close();
+      await kysely.destroy();
+    },
+  };
 }
 
 /** Brings the schema up to date; safe to call on every start (and from several processes). */
