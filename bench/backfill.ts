@@ -4,7 +4,8 @@
  * (so the RSS figure covers worker + client + SQLite; sampled every 100 ms).
  * Cases: features-c over 365 days with ingest present, for several chunk sizes K (the default
  * and K = 1); and `--with-upstream` over 3,650 days (ingest + B + C + evaluate).
- * BENCH_BACKFILL_CASES=chunks,k1,upstream picks cases; BENCH_BACKFILL_KS=7,15,31,62 the K sweep.
+ * BENCH_BACKFILL_CASES=chunks,k1,upstream picks cases; BENCH_BACKFILL_KS=7,15,31,62 the K sweep;
+ * BENCH_BACKFILL_UPSTREAM_DAYS shortens the with-upstream case (default 3,650) for quick comparisons.
  * Prints figures only; nothing here asserts.
  */
 import fs from 'node:fs';
@@ -70,7 +71,7 @@ interface Fixture {
 async function measure(fx: Fixture, label: string, input: BackfillInput, prepare?: BackfillInput): Promise<Measured> {
   const dbFile = path.join(fx.dir, `${label.replace(/\W+/g, '-')}.db`);
   const config = loadConfig({ ...process.env, DATABASE_URL: dbFile, FEATUREFLOW_TASK_QUEUE: `bench-${label.replace(/\W+/g, '-')}-${Date.now()}`, TEMPORAL_ADDRESS: fx.env.address });
-  const db = await openMigratedDatabase({ url: config.databaseUrl });
+  const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads });
   const worker = await createWorker({ config, connection: fx.env.nativeConnection, db, workflowBundle: fx.bundle });
   const running = worker.run();
   const client = fx.env.client;
@@ -142,8 +143,9 @@ async function run(): Promise<void> {
     }
     if (cases.includes('upstream')) {
       const from10 = '2015-01-01';
-      const to10 = addDays(from10, 3649);
-      rows.push(await measure(fx, 'with-upstream 3,650 d (ingest+B+C+D), default K', { symbols: [SYMBOL], flows: ['evaluate'], from: from10, to: to10, withUpstream: true, concurrency }));
+      const days = Number(process.env.BENCH_BACKFILL_UPSTREAM_DAYS ?? 3650);
+      const to10 = addDays(from10, days - 1);
+      rows.push(await measure(fx, `with-upstream ${days.toLocaleString('en-US')} d (ingest+B+C+D), default K`, { symbols: [SYMBOL], flows: ['evaluate'], from: from10, to: to10, withUpstream: true, concurrency }));
       print(rows.slice(-1));
     }
     console.log(`\nbackfill (concurrency ${concurrency}, in-process worker; RSS = this process: worker + client + SQLite):`);

@@ -24,6 +24,7 @@ const EnvSchema = z.object({
   FEATUREFLOW_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
   FEATUREFLOW_MAX_CONCURRENT_WORKFLOW_TASKS: intFromEnv(16, 1, 1000),
   FEATUREFLOW_MAX_CACHED_WORKFLOWS: intFromEnv(500, 0, 100_000),
+  FEATUREFLOW_DB_IO_THREADS: intFromEnv(2, 0, 64),
   FEATUREFLOW_COINBASE_URL: z.string().url().default('https://api.exchange.coinbase.com'),
   FEATUREFLOW_COINBASE_RATE: z.coerce.number().positive().max(100).default(3),
   FEATUREFLOW_CSV_DIR: z.string().min(1).optional(),
@@ -61,6 +62,8 @@ export interface Config {
   readonly maxConcurrentActivities: number;
   readonly maxConcurrentWorkflowTasks: number;
   readonly maxCachedWorkflows: number;
+  /** SQLite I/O threads a worker reads and writes partitions on (0 = its main thread); see `src/db/io-threads.ts`. */
+  readonly dbIoThreads: number;
   /** Market sources: Coinbase base URL and request rate (per worker process), CSV directory (csv source off when unset). */
   readonly sources: {
     readonly coinbaseUrl: string;
@@ -160,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConcurrentActivities: e.FEATUREFLOW_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.FEATUREFLOW_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: e.FEATUREFLOW_MAX_CACHED_WORKFLOWS,
+    dbIoThreads: e.FEATUREFLOW_DB_IO_THREADS,
     sources: { coinbaseUrl: e.FEATUREFLOW_COINBASE_URL, coinbaseRatePerSecond: e.FEATUREFLOW_COINBASE_RATE, csvDir: e.FEATUREFLOW_CSV_DIR },
     observability: {
       logLevel: e.FEATUREFLOW_LOG_LEVEL,

@@ -36,6 +36,7 @@ async function deletePartition(trx: Transaction<Database>, w: PartitionWrite): P
 
 /** Replaces one partition's rows and its ledger row atomically; returns the rows written. */
 export async function replacePartition(db: Db, w: PartitionWrite): Promise<number> {
+  if (db.io) return db.io.replacePartition(w);
   const sqlite = db.sqlite;
   if (sqlite) {
     // Hold Kysely's single SQLite connection while the synchronous transaction runs, so it

@@ -11,7 +11,10 @@ const toNumber = (v: number | null): number => (v === null ? Number.NaN : Number
 /** Candles of `symbol` with `fromMs <= ts < toMs`, in time order. */
 export async function readCandles(db: Db, symbol: string, fromMs: number, toMs: number): Promise<CandleColumns> {
   if (db.sqlite) {
-    const { ts, values } = sqliteReadColumns(db.sqlite, 'candles', symbol, ['open', 'high', 'low', 'close', 'volume'], fromMs, toMs);
+    const columns = ['open', 'high', 'low', 'close', 'volume'];
+    const { ts, values } = db.io
+      ? await db.io.read('candles', symbol, columns, fromMs, toMs)
+      : sqliteReadColumns(db.sqlite, 'candles', symbol, columns, fromMs, toMs);
     const [open, high, low, close, volume] = values;
     return { ts, open, high, low, close, volume };
   }
@@ -54,7 +57,7 @@ export async function readFeatureColumns(
   toMs: number,
 ): Promise<{ ts: Float64Array; values: Record<string, Float64Array> }> {
   if (db.sqlite) {
-    const read = sqliteReadColumns(db.sqlite, table, symbol, columns, fromMs, toMs);
+    const read = db.io ? await db.io.read(table, symbol, columns, fromMs, toMs) : sqliteReadColumns(db.sqlite, table, symbol, columns, fromMs, toMs);
     return { ts: read.ts, values: Object.fromEntries(columns.map((c, i) => [c, read.values[i]])) };
   }
   // Column names come from the algorithm registry, never from input; Kysely quotes them.

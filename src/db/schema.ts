@@ -5,6 +5,7 @@
  */
 import type SQLite from 'better-sqlite3';
 import type { Generated, Kysely, Selectable } from 'kysely';
+import type { SqliteIoThreads } from './io-threads';
 
 /** One 1-minute candle; unique per (symbol, ts). */
 export interface CandlesTable {
@@ -128,5 +129,7 @@ export interface Db {
   readonly description: string;
   /** The raw better-sqlite3 handle (SQLite only), for the hot write/read path in `sqlite-fast.ts`. */
   readonly sqlite?: SQLite.Database;
+  /** SQLite I/O threads (worker processes only): hot reads and partition writes go there instead of `sqlite`. */
+  readonly io?: SqliteIoThreads;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 /**
- * The storage layer on both engines, SQLite and PostgreSQL, with the same assertions:
+ * The storage layer on both engines, SQLite (in-process and through the I/O threads workers
+ * use) and PostgreSQL, with the same assertions:
  * migrations, atomic and idempotent partition replacement, NaN <-> NULL round trips, the
  * ledger upsert, rollback leaving the previous partition intact, and concurrent writers.
  * PostgreSQL runs when FEATUREFLOW_TEST_PG_URL is set (CI always sets it).
@@ -22,7 +23,9 @@ const PG_URL = process.env.FEATUREFLOW_TEST_PG_URL;
 if (!PG_URL) {
   console.warn('\n!!! FEATUREFLOW_TEST_PG_URL is not set: the PostgreSQL storage suite is SKIPPED (CI sets it; run scripts/start-postgres.sh) !!!\n');
 }
-const engines: DialectKind[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+/** `sqlite+io` is SQLite with reads and partition writes on I/O threads, the way workers run it. */
+type Engine = DialectKind | 'sqlite+io';
+const engines: Engine[] = PG_URL ? ['sqlite', 'sqlite+io', 'postgres'] : ['sqlite', 'sqlite+io'];
 
 const DAY = '2024-02-01';
 const START = dayStartMs(DAY);
@@ -62,7 +65,8 @@ describe.each(engines)('storage on %s', (engine) => {
     } else {
       url = path.join(tmp, 'featureflow.db');
     }
-    db = await openMigratedDatabase({ url });
+    db = await openMigratedDatabase({ url, ioThreads: engine === 'sqlite+io' ? 2 : 0 });
+    expect(Boolean(db.io)).toBe(engine === 'sqlite+io');
   });
   afterAll(async () => {
     await db?.close();
@@ -70,7 +74,7 @@ describe.each(engines)('storage on %s', (engine) => {
   });
 
   it('migrates to the full schema, and re-migrating (also concurrently) is a no-op', async () => {
-    expect(db.dialect).toBe(engine);
+    expect(db.dialect).toBe(engine === 'postgres' ? 'postgres' : 'sqlite');
     const tables = (await db.kysely.introspection.getTables()).map((t) => t.name);
     expect(tables).toEqual(expect.arrayContaining(['candles', 'features_b', 'features_c', 'evaluations', 'materializations']));
     const others = await Promise.all([openMigratedDatabase({ url }), openMigratedDatabase({ url })]);
@@ -138,7 +142,7 @@ describe.each(engines)('storage on %s', (engine) => {
     // `open` is NOT NULL: a NaN (sent as NULL) in the last row fails the insert after the delete ran.
     const open = Float64Array.from(broken.batch.arrays.open);
     open[open.length - 1] = Number.NaN;
-    await expect(replacePartition(db, { ...broken, batch: { ...broken.batch, arrays: { ...broken.batch.arrays, open } } })).rejects.toThrow();
+    await expect(replacePartition(db, { ...broken, batch: { ...broken.batch, arrays: { ...broken.batch.arrays, open } } })).rejects.toThrow(/open/);
     const after = await readCandles(db, 'BTC-USD', START, START + DAY_MS);
     expect(after.ts.length).toBe(1440);
     expect(Array.from(after.close)).toEqual(Array.from(before.close));

@@ -1,0 +1,151 @@
+/**
+ * SQLite I/O off the event loop. better-sqlite3 is synchronous: reading a month of candles or
+ * writing a partition blocks its thread for tens to hundreds of milliseconds. On a worker's main
+ * thread that also stalls Temporal (polls, heartbeats, cancellation, workflow tasks) and leaves
+ * the other cores idle while the database works. This pool runs the hot reads and partition
+ * writes on worker threads, each with its own connection to the same WAL file, so activities
+ * only await them: compute, Temporal and SQLite overlap.
+ *
+ * Thread 0 does every write (SQLite has one writer at a time anyway; queueing here instead of in
+ * SQLite's busy handler, which sleeps in steps of up to 100 ms, keeps the writer busy); the other
+ * threads read. With one thread it does both. Threads start on first use and never keep the
+ * process alive when idle.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ColumnRead, IoRequest, IoResponse, IoThreadData } from './io-protocol';
+import type { PartitionWrite } from './partitions';
+
+const ENTRY = path.join(__dirname, 'io-thread.cjs');
+
+type Request = IoRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/** One thread and the requests it has not answered yet. */
+class IoThread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve(r: IoResponse): void; reject(e: Error): void }>();
+  /** Set once the thread has exited; the pool replaces it. */
+  exited = false;
+
+  constructor(data: IoThreadData, index: number) {
+    this.worker = new Worker(ENTRY, { workerData: data, name: `featureflow-sqlite-io-${index}` });
+    this.worker.unref();
+    this.worker.on('message', (response: IoResponse) => {
+      const waiting = this.pending.get(response.id);
+      this.pending.delete(response.id);
+      if (!this.pending.size) this.worker.unref();
+      waiting?.resolve(response);
+    });
+    this.worker.on('error', (err) => this.failAll(new Error(`SQLite I/O thread ${index} failed: ${err.message}`, { cause: err })));
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      this.failAll(new Error(`SQLite I/O thread ${index} exited (code ${code}) before answering`));
+    });
+  }
+
+  /** Requests not answered yet (the pool sends reads to the least busy thread). */
+  get load(): number {
+    return this.pending.size;
+  }
+
+  send(request: IoRequest, transfer: ArrayBuffer[]): Promise<IoResponse> {
+    return new Promise((resolve, reject) => {
+      this.pending.set(request.id, { resolve, reject });
+      // Keep the process alive while an answer is owed (an awaited promise alone does not).
+      this.worker.ref();
+      this.worker.postMessage(request, transfer);
+    });
+  }
+
+  private failAll(err: Error): void {
+    for (const waiting of this.pending.values()) waiting.reject(err);
+    this.pending.clear();
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+/** Rebuilds a thread's error on this side; the message already names the table and partition. */
+function toError(error: { name: string; message: string; code?: string }): Error {
+  const err = new Error(error.message) as Error & { code?: string };
+  err.name = error.name;
+  if (error.code) err.code = error.code;
+  return err;
+}
+
+/**
+ * Copies each column into its own compact buffer so it can be transferred: structured cloning a
+ * `subarray` view would copy its whole underlying buffer (a chunk's worth per partition).
+ */
+function transferable(w: PartitionWrite): { write: PartitionWrite; transfer: ArrayBuffer[] } {
+  if (w.table === 'evaluations') return { write: w, transfer: [] };
+  const arrays: Record<string, Float64Array> = {};
+  const transfer: ArrayBuffer[] = [];
+  for (const [column, values] of Object.entries(w.batch.arrays)) {
+    const copy = Float64Array.from(values);
+    arrays[column] = copy;
+    transfer.push(copy.buffer);
+  }
+  return { write: { ...w, batch: { constants: w.batch.constants, arrays } }, transfer };
+}
+
+/** A pool of SQLite I/O threads on one database file. */
+export class SqliteIoThreads {
+  private readonly threads: Array<IoThread | undefined>;
+  private nextId = 1;
+  private closed = false;
+
+  /**
+   * @param file the SQLite database file (already migrated).
+   * @param size number of threads, at least 1: thread 0 writes, the rest read.
+   */
+  constructor(
+    private readonly file: string,
+    size: number,
+  ) {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`SqliteIoThreads: size must be a positive integer, got ${size}`);
+    this.threads = new Array<IoThread | undefined>(size).fill(undefined);
+  }
+
+  /** Reads `columns` (plus `ts`) of `table` for `fromMs <= ts < toMs`; NULL becomes NaN. */
+  async read(table: string, symbol: string, columns: readonly string[], fromMs: number, toMs: number): Promise<ColumnRead> {
+    const response = await this.send(this.readerIndex(), { op: 'read', table, symbol, columns, fromMs, toMs }, []);
+    if (!response.read) throw new Error('SQLite I/O thread answered a read without data');
+    return response.read;
+  }
+
+  /** Replaces one partition and its ledger row in one transaction (on the writer thread); returns the rows written. */
+  async replacePartition(w: PartitionWrite): Promise<number> {
+    const { write, transfer } = transferable(w);
+    const response = await this.send(0, { op: 'write', write }, transfer);
+    return response.rows ?? 0;
+  }
+
+  /** Stops every thread; requests still in flight fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.threads.map((t) => t?.terminate()));
+    this.threads.fill(undefined);
+  }
+
+  private readerIndex(): number {
+    if (this.threads.length === 1) return 0;
+    let best = 1;
+    for (let i = 2; i < this.threads.length; i++) if ((this.threads[i]?.load ?? 0) < (this.threads[best]?.load ?? 0)) best = i;
+    return best;
+  }
+
+  private async send(index: number, request: Request, transfer: ArrayBuffer[]): Promise<Extract<IoResponse, { ok: true }>> {
+    if (this.closed) throw new Error(`The database ${this.file} is closed`);
+    let thread = this.threads[index];
+    if (!thread || thread.exited) {
+      thread = new IoThread({ file: this.file }, index);
+      this.threads[index] = thread;
+    }
+    const response = await thread.send({ ...request, id: this.nextId++ } as IoRequest, transfer);
+    if (!response.ok) throw toError(response.error);
+    return response;
+  }
+}
