@@ -9,7 +9,7 @@ import type { Insertable } from 'kysely';
 import { EvaluateInput, type AlgorithmId, type AlgorithmScore, type EvaluationRef } from '../contracts';
 import { partitionChecksum } from '../checksum';
 import { DAY_MS, dayStartMs, daysOf } from '../dates';
-import { readCandles, readFeatureColumns } from '../db/reads';
+import { readFeatureColumns } from '../db/reads';
 import { replacePartition } from '../db/partitions';
 import type { EvaluationsTable } from '../db/schema';
 import { getAlgorithm } from '../features';
@@ -68,7 +68,8 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
     }
     const fromMs = dayStartMs(input.from);
     const toMs = dayStartMs(input.to) + DAY_MS;
-    const candles = await readCandles(deps.db, input.symbol, fromMs, toMs);
+    // Only the close matters here (forward returns); reading one column instead of five saves a third of D's reads.
+    const candles = await readFeatureColumns(deps.db, 'candles', input.symbol, ['close'], fromMs, toMs).then((r) => ({ ts: r.ts, close: r.values.close }));
     const featureData = new Map<AlgorithmId, Record<string, Float64Array>>();
     for (const a of algorithms) {
       const algorithm = getAlgorithm(a);

@@ -47,10 +47,10 @@ export async function readCandles(db: Db, symbol: string, fromMs: number, toMs: 
   return out;
 }
 
-/** Feature columns of one feature table for `fromMs <= ts < toMs`, with their timestamps. */
+/** Chosen columns of a time-series table (candles or a feature table) for `fromMs <= ts < toMs`, with their timestamps. */
 export async function readFeatureColumns(
   db: Db,
-  table: 'features_b' | 'features_c',
+  table: 'candles' | 'features_b' | 'features_c',
   symbol: string,
   columns: readonly string[],
   fromMs: number,

@@ -193,6 +193,23 @@ function averageRanks(values: Float64Array, idx: Uint32Array): Float64Array {
   return ranks;
 }
 
+/** Whether two index lists select the same pairs. */
+function sameIndexes(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+/** Spearman over precomputed pairs, reusing the y ranks when they were computed for the same pairs. */
+function spearmanOn(x: Float64Array, idx: Uint32Array, yRanks: Float64Array): number {
+  const n = idx.length;
+  if (n < MIN_PAIRS) return NaN;
+  const rx = averageRanks(x, idx);
+  const all = new Uint32Array(n);
+  for (let k = 0; k < n; k++) all[k] = k;
+  return pearsonOn(rx, yRanks, all);
+}
+
 /**
  * Spearman rank correlation: the Pearson correlation of the average ranks of x and y over the
  * pairs where both are finite (NaN pairs ignored). NaN when n < 3 or either side is constant.
@@ -202,11 +219,7 @@ export function spearman(x: Float64Array, y: Float64Array): Correlation {
   const idx = finitePairs(x, y);
   const n = idx.length;
   if (n < MIN_PAIRS) return { value: NaN, n };
-  const rx = averageRanks(x, idx);
-  const ry = averageRanks(y, idx);
-  const all = new Uint32Array(n);
-  for (let k = 0; k < n; k++) all[k] = k;
-  return { value: pearsonOn(rx, ry, all), n };
+  return { value: spearmanOn(x, idx, averageRanks(y, idx)), n };
 }
 
 /**
@@ -218,11 +231,18 @@ export function informationCoefficients(
   features: Record<string, Float64Array>,
   fwd: Float64Array,
 ): InformationCoefficient[] {
+  // Most features are finite wherever the forward return is, so they share one set of pairs and
+  // the forward returns need ranking once per set, not once per feature.
+  let rankedIdx: Uint32Array = new Uint32Array(0);
+  let fwdRanks: Float64Array = new Float64Array(0);
   return Object.keys(features).map((feature) => {
     const values = features[feature];
     checkLengths(`informationCoefficients(${feature})`, values, fwd);
-    const ic = pearson(values, fwd);
-    const rankIc = spearman(values, fwd);
-    return { feature, ic: ic.value, rankIc: rankIc.value, n: ic.n };
+    const idx = finitePairs(values, fwd);
+    if (idx.length >= MIN_PAIRS && !sameIndexes(idx, rankedIdx)) {
+      rankedIdx = idx;
+      fwdRanks = averageRanks(fwd, idx);
+    }
+    return { feature, ic: pearsonOn(values, fwd, idx), rankIc: spearmanOn(values, idx, fwdRanks), n: idx.length };
   });
 }

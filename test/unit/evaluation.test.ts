@@ -125,4 +125,23 @@ describe('informationCoefficients', () => {
   test('length mismatch names the feature', () => {
     expect(() => informationCoefficients({ x: f([1, 2]) }, f([1, 2, 3]))).toThrow(/informationCoefficients\(x\)/);
   });
+
+  test('features with different finite pairs get exactly the coefficients computed one by one', () => {
+    // The forward-return ranks are reused across features that share their finite pairs; a
+    // feature with a warm-up (leading NaN) or a hole must get its own ranking, not a stale one.
+    const n = 400;
+    const fwd = Float64Array.from({ length: n }, (_, i) => (i >= n - 15 ? NaN : Math.sin(i * 0.7) + ((i * 37) % 11) / 10));
+    const smooth = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 0.3) + (i % 7));
+    const warm = Float64Array.from({ length: n }, (_, i) => (i < 60 ? NaN : Math.sin(i * 0.11) * 3));
+    const holes = Float64Array.from({ length: n }, (_, i) => (i % 9 === 0 ? NaN : ((i * 13) % 17) - 8));
+    const zeros = Float64Array.from({ length: n }, (_, i) => (i % 2 ? 0 : -0) + (i % 5));
+    const features = { smooth, warm, smooth2: smooth.map((v) => v * 2), holes, zeros };
+    const got = informationCoefficients(features, fwd);
+    expect(got.map((g) => g.feature)).toEqual(Object.keys(features));
+    for (const g of got) {
+      const values = features[g.feature as keyof typeof features];
+      expect(g).toEqual({ feature: g.feature, ic: pearson(values, fwd).value, rankIc: spearman(values, fwd).value, n: pearson(values, fwd).n });
+    }
+    expect(got.find((g) => g.feature === 'warm')!.n).toBe(n - 15 - 60);
+  });
 });
