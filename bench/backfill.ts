@@ -5,7 +5,8 @@
  * Cases: features-c over 365 days with ingest present, for several chunk sizes K (the default
  * and K = 1); and `--with-upstream` over 3,650 days (ingest + B + C + evaluate).
  * BENCH_BACKFILL_CASES=chunks,k1,upstream picks cases; BENCH_BACKFILL_KS=7,15,31,62 the K sweep;
- * BENCH_BACKFILL_UPSTREAM_DAYS shortens the with-upstream case (default 3,650) for quick comparisons.
+ * BENCH_BACKFILL_UPSTREAM_DAYS shortens the with-upstream case (default 3,650) for quick comparisons
+ * and BENCH_BACKFILL_UPSTREAM_K sets its chunk size (default: the product default).
  * Prints figures only; nothing here asserts.
  */
 import fs from 'node:fs';
@@ -17,10 +18,8 @@ import { Runtime } from '@temporalio/worker';
 import { prebuiltBundle } from './bundle';
 import { BackfillResult, DEFAULT_CHUNK_DAYS, type BackfillInput } from '../src/contracts';
 import { addDays, MINUTES_PER_DAY } from '../src/dates';
-import { loadConfig } from '../src/config';
-import { openMigratedDatabase } from '../src/db/connect';
 import { temporalCliPath } from '../src/temporal-cli';
-import { createWorker } from '../src/worker';
+import { cpuSeconds, findPid, rssMb, rssSampler, startWorkerProcess } from './worker-process';
 import { backfillWorkflowId } from '../src/workflows/backfill-api';
 import { FlowKey, SymbolKey, PartitionKey, CodeVersionKey, SourceKey } from '../src/search-attributes';
 import type { BenchSection } from './sections';
@@ -34,24 +33,16 @@ interface Measured {
   readonly seconds: number;
   readonly partitions: number;
   readonly candles: number;
+  /** Peak RSS of the worker process (all its threads) during the timed backfill. */
   readonly peakRssMb: number;
-  /** RSS when the timed backfill started (the bundle is built in a child process, so this is worker + client). */
+  /** The worker's RSS when the timed backfill started. */
   readonly baseRssMb: number;
+  /** CPU seconds the worker process (all threads) and the Temporal dev server used during the timed backfill. */
+  readonly workerCpu: number;
+  readonly serverCpu: number;
   readonly maxHistory: number;
   readonly children: number;
   readonly runs: number;
-}
-
-/** Samples this process's RSS every 100 ms until stopped; returns the peak in MB. */
-function rssSampler(): { stop(): number } {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
-  return {
-    stop() {
-      clearInterval(timer);
-      return Math.max(peak, process.memoryUsage().rss) / 2 ** 20;
-    },
-  };
 }
 
 /** Largest history (events) of any workflow on the task queue: the backfill's runs and every child. */
@@ -65,42 +56,62 @@ interface Fixture {
   readonly env: TestWorkflowEnvironment;
   readonly bundle: { codePath: string };
   readonly dir: string;
+  /** The dev server's process, for its CPU figure. */
+  readonly serverPid: number;
 }
 
-/** Runs `prepare` (not timed) then `input` (timed) on a fresh database and worker. */
+/** Runs `prepare` (not timed) then `input` (timed) on a fresh database and a fresh worker process. */
 async function measure(fx: Fixture, label: string, input: BackfillInput, prepare?: BackfillInput): Promise<Measured> {
   const dbFile = path.join(fx.dir, `${label.replace(/\W+/g, '-')}.db`);
-  const config = loadConfig({ ...process.env, DATABASE_URL: dbFile, FEATUREFLOW_TASK_QUEUE: `bench-${label.replace(/\W+/g, '-')}-${Date.now()}`, TEMPORAL_ADDRESS: fx.env.address });
-  const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads });
-  const worker = await createWorker({ config, connection: fx.env.nativeConnection, db, workflowBundle: fx.bundle });
-  const running = worker.run();
+  const taskQueue = `bench-${label.replace(/\W+/g, '-')}-${Date.now()}`;
+  const worker = await startWorkerProcess({
+    DATABASE_URL: dbFile,
+    FEATUREFLOW_DATA_DIR: fx.dir,
+    FEATUREFLOW_TASK_QUEUE: taskQueue,
+    FEATUREFLOW_WORKFLOW_BUNDLE: fx.bundle.codePath,
+    TEMPORAL_ADDRESS: fx.env.address,
+    TEMPORAL_NAMESPACE: 'default',
+  });
   const client = fx.env.client;
   const run = async (i: BackfillInput) =>
-    BackfillResult.parse(await client.workflow.execute('backfill', { taskQueue: config.taskQueue, workflowId: `${backfillWorkflowId(i)}/${config.taskQueue}`, args: [i] }));
+    BackfillResult.parse(await client.workflow.execute('backfill', { taskQueue, workflowId: `${backfillWorkflowId(i)}/${taskQueue}`, args: [i] }));
   try {
     if (prepare) await run(prepare);
-    const baseRssMb = process.memoryUsage().rss / 2 ** 20;
-    const rss = rssSampler();
+    const baseRssMb = rssMb(worker.pid);
+    const rss = rssSampler(worker.pid);
+    const cpu0 = { worker: cpuSeconds(worker.pid), server: cpuSeconds(fx.serverPid) };
     const t0 = nowMs();
     const result = await run(input);
     const seconds = (nowMs() - t0) / 1000;
     const peakRssMb = rss.stop();
+    const workerCpu = cpuSeconds(worker.pid) - cpu0.worker;
+    const serverCpu = cpuSeconds(fx.serverPid) - cpu0.server;
     if (result.failed) throw new Error(`${label}: ${result.failed} partitions failed: ${JSON.stringify(result.failures.slice(0, 3))}`);
     const partitions = result.done;
-    return { label, seconds, partitions, candles: partitions * MINUTES_PER_DAY, peakRssMb, baseRssMb, maxHistory: await largestHistory(client, config.taskQueue), children: result.children, runs: result.runs };
+    return {
+      label,
+      seconds,
+      partitions,
+      candles: partitions * MINUTES_PER_DAY,
+      peakRssMb,
+      baseRssMb,
+      workerCpu,
+      serverCpu,
+      maxHistory: await largestHistory(client, taskQueue),
+      children: result.children,
+      runs: result.runs,
+    };
   } finally {
-    worker.shutdown();
-    await running;
-    await db.close();
+    await worker.stop();
   }
 }
 
 function print(rows: readonly Measured[]): void {
-  console.log('| case | seconds | partitions | partitions/s | candles/s | children | runs | RSS at start → peak (MB) | largest history (events) |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| case | seconds | partitions | partitions/s | candles/s | children | runs | worker RSS start → peak (MiB) | CPU s worker / server | largest history (events) |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.label} | ${r.seconds.toFixed(2)} | ${r.partitions} | ${(r.partitions / r.seconds).toFixed(1)} | ${Math.round(r.candles / r.seconds).toLocaleString('en-US')} | ${r.children} | ${r.runs} | ${r.baseRssMb.toFixed(0)} → ${r.peakRssMb.toFixed(0)} | ${r.maxHistory} |`,
+      `| ${r.label} | ${r.seconds.toFixed(2)} | ${r.partitions} | ${(r.partitions / r.seconds).toFixed(1)} | ${Math.round(r.candles / r.seconds).toLocaleString('en-US')} | ${r.children} | ${r.runs} | ${r.baseRssMb.toFixed(0)} → ${r.peakRssMb.toFixed(0)} | ${r.workerCpu.toFixed(1)} / ${r.serverCpu.toFixed(1)} | ${r.maxHistory} |`,
     );
   }
 }
@@ -124,7 +135,9 @@ async function run(): Promise<void> {
       extraArgs: ['--log-level', 'error'],
     },
   });
-  const fx: Fixture = { env, bundle, dir };
+  const serverPid = findPid(path.join(dir, 'temporal.db'));
+  if (!serverPid) throw new Error('bench: cannot find the dev server process');
+  const fx: Fixture = { env, bundle, dir, serverPid };
   const rows: Measured[] = [];
   try {
     const from = '2024-01-01';
@@ -145,10 +158,12 @@ async function run(): Promise<void> {
       const from10 = '2015-01-01';
       const days = Number(process.env.BENCH_BACKFILL_UPSTREAM_DAYS ?? 3650);
       const to10 = addDays(from10, days - 1);
-      rows.push(await measure(fx, `with-upstream ${days.toLocaleString('en-US')} d (ingest+B+C+D), default K`, { symbols: [SYMBOL], flows: ['evaluate'], from: from10, to: to10, withUpstream: true, concurrency }));
+      const k = Number(process.env.BENCH_BACKFILL_UPSTREAM_K ?? DEFAULT_CHUNK_DAYS);
+      const label = `with-upstream ${days.toLocaleString('en-US')} d (ingest+B+C+D), K=${k}${k === DEFAULT_CHUNK_DAYS ? ' (default)' : ''}`;
+      rows.push(await measure(fx, label, { symbols: [SYMBOL], flows: ['evaluate'], from: from10, to: to10, withUpstream: true, concurrency, chunkDays: k }));
       print(rows.slice(-1));
     }
-    console.log(`\nbackfill (concurrency ${concurrency}, in-process worker; RSS = this process: worker + client + SQLite):`);
+    console.log(`\nbackfill (concurrency ${concurrency}; one worker process, \`npm run worker\`, with its SQLite I/O threads; RSS and CPU from /proc):`);
     print(rows);
   } finally {
     await env.teardown();

@@ -10,7 +10,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { Pool, types } from 'pg';
 import type { Database, Db } from './schema';
 import { migrations } from './migrations';
-import { configureSqlite } from './sqlite-pragmas';
+import { configureSqlite, READER_CACHE_MIB, WRITER_CACHE_MIB } from './sqlite-pragmas';
 import { SqliteIoThreads } from './io-threads';
 
 /** Where the data lives: a SQLite file path, or a PostgreSQL connection URL. */
@@ -62,7 +62,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
   } catch (err) {
     throw new Error(`Cannot open SQLite database ${file}: ${(err as Error).message}`);
   }
-  configureSqlite(sqlite);
+  // With I/O threads this connection only reads the ledger and writes logs; the writer thread gets the big cache.
+  configureSqlite(sqlite, target.ioThreads ? READER_CACHE_MIB : WRITER_CACHE_MIB);
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   // A thread's own connection sees the same data only through a file.
   const io = target.ioThreads && file !== ':memory:' ? new SqliteIoThreads(path.resolve(file), target.ioThreads) : undefined;

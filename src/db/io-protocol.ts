@@ -29,4 +29,6 @@ export type IoResponse =
 export interface IoThreadData {
   /** The SQLite file (never `:memory:`: a thread's own connection must see the same data). */
   readonly file: string;
+  /** Its page cache (MiB): large on the writer, small on readers. */
+  readonly cacheMib: number;
 }

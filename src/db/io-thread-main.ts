@@ -11,9 +11,9 @@ import { sqliteReadColumns, sqliteReplacePartition } from './sqlite-fast';
 
 const port = parentPort;
 if (!port) throw new Error('io-thread-main.ts must run as a worker thread (see io-threads.ts)');
-const { file } = workerData as IoThreadData;
+const { file, cacheMib } = workerData as IoThreadData;
 const sqlite = new SQLite(file);
-configureSqlite(sqlite);
+configureSqlite(sqlite, cacheMib);
 
 port.on('message', (request: IoRequest) => {
   try {

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ColumnRead, IoRequest, IoResponse, IoThreadData } from './io-protocol';
 import type { PartitionWrite } from './partitions';
+import { READER_CACHE_MIB, WRITER_CACHE_MIB } from './sqlite-pragmas';
 
 const ENTRY = path.join(__dirname, 'io-thread.cjs');
 
@@ -28,7 +29,13 @@ class IoThread {
   exited = false;
 
   constructor(data: IoThreadData, index: number) {
-    this.worker = new Worker(ENTRY, { workerData: data, name: `featureflow-sqlite-io-${index}` });
+    this.worker = new Worker(ENTRY, {
+      workerData: data,
+      name: `featureflow-sqlite-io-${index}`,
+      // A thread only holds a page of rows at a time (columns travel as transferred buffers, outside
+      // the heap), so a small young generation keeps its resident memory low without extra GC work.
+      resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 128 },
+    });
     this.worker.unref();
     this.worker.on('message', (response: IoResponse) => {
       const waiting = this.pending.get(response.id);
@@ -141,7 +148,7 @@ export class SqliteIoThreads {
     if (this.closed) throw new Error(`The database ${this.file} is closed`);
     let thread = this.threads[index];
     if (!thread || thread.exited) {
-      thread = new IoThread({ file: this.file }, index);
+      thread = new IoThread({ file: this.file, cacheMib: index === 0 ? WRITER_CACHE_MIB : READER_CACHE_MIB }, index);
       this.threads[index] = thread;
     }
     const response = await thread.send({ ...request, id: this.nextId++ } as IoRequest, transfer);

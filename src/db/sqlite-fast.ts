@@ -97,6 +97,13 @@ export function sqliteReplacePartition(sqlite: SQLite.Database, w: PartitionWrit
   }
 }
 
+/** A copy of `a` in a buffer of `capacity` elements. */
+function grow(a: Float64Array, capacity: number): Float64Array {
+  const out = new Float64Array(capacity);
+  out.set(a);
+  return out;
+}
+
 /** Reads `columns` (plus `ts`) of a time-series table for `fromMs <= ts < toMs` into typed arrays; NULL becomes NaN. */
 export function sqliteReadColumns(
   sqlite: SQLite.Database,
@@ -110,16 +117,32 @@ export function sqliteReadColumns(
     sqlite,
     `select ts, ${columns.map(quote).join(', ')} from ${quote(table)} where symbol = ? and ts >= ? and ts < ? order by ts`,
   );
-  const rows = select.raw(true).all(symbol, fromMs, toMs) as Array<Array<number | null>>;
-  const ts = new Float64Array(rows.length);
-  const values = columns.map(() => new Float64Array(rows.length));
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    ts[i] = row[0] as number;
-    for (let j = 0; j < columns.length; j++) {
-      const v = row[j + 1];
-      values[j][i] = v === null ? Number.NaN : v;
+  // Read a day at a time into growing typed arrays: each page's row arrays die young, where one
+  // `.all()` over a year would hold every row object at once (and `.iterate()` is ~15 % slower).
+  let capacity = Math.max(16, Math.ceil((toMs - fromMs) / 60_000) + 1);
+  let ts: Float64Array = new Float64Array(capacity);
+  let values: Float64Array[] = columns.map(() => new Float64Array(capacity));
+  let n = 0;
+  for (let pageStart = fromMs; pageStart < toMs; pageStart += DAY_MS) {
+    const rows = select.raw(true).all(symbol, pageStart, Math.min(pageStart + DAY_MS, toMs)) as Array<Array<number | null>>;
+    if (n + rows.length > capacity) {
+      capacity = Math.max(capacity * 2, n + rows.length);
+      ts = grow(ts, capacity);
+      values = values.map((v) => grow(v, capacity));
     }
+    for (const row of rows) {
+      ts[n] = row[0] as number;
+      for (let j = 0; j < columns.length; j++) {
+        const v = row[j + 1];
+        values[j][n] = v === null ? Number.NaN : v;
+      }
+      n++;
+    }
+  }
+  // Trim to the rows found (a copy, so the unused tail of the buffer is freed).
+  if (n < capacity) {
+    ts = ts.slice(0, n);
+    values = values.map((v) => v.slice(0, n));
   }
   return { ts, values };
 }
