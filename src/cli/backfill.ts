@@ -40,6 +40,7 @@ const BackfillOptions = z
     concurrency: int.optional(),
     chunkDays: int.optional(),
     maxFailures: int.optional(),
+    conflictWaitSeconds: int.optional(),
     withUpstream: z.boolean().optional(),
     force: z.boolean().optional(),
     detach: z.boolean().optional(),
@@ -181,6 +182,7 @@ export function registerBackfill(program: Command): void {
     .option('--concurrency <n>', 'child workflows running at once (1-64)', '4')
     .option('--chunk-days <k>', `days per child workflow (1-366, default ${DEFAULT_CHUNK_DAYS})`)
     .option('--max-failures <n>', 'stop starting children after this many failures', '10')
+    .option('--conflict-wait-seconds <s>', 'how long to wait out a child ID held by another run, e.g. the daily pipeline on the same day (default 600; 0 = fail the partition at once)')
     .option('--with-upstream', 'run missing upstream flows first instead of failing those partitions')
     .option('--force', 'redo selected feature/evaluate partitions even when current (never ingest)')
     .option('--detach', 'start and return at once, printing the workflow id')
@@ -194,6 +196,7 @@ export function registerBackfill(program: Command): void {
         concurrency: opts.concurrency,
         chunkDays: opts.chunkDays,
         maxFailures: opts.maxFailures,
+        ...(opts.conflictWaitSeconds !== undefined ? { conflictWaitSeconds: opts.conflictWaitSeconds } : {}),
         withUpstream: opts.withUpstream ?? false,
         force: opts.force ?? false,
         source: cliConfig().source,
