@@ -37,10 +37,10 @@ const TAGS: Record<string, string> = {
   v1: 'the four flows and the pipeline as first released (before the lineage patch)',
   v2: "pipeline with patch 'pipeline-lineage-check': after B and C it checks both cover what its ingest stored and records the lineage in its memo",
   v3: "flows with patch 'activity-wait-cancellation': a cancelled flow waits for its activity to stop at a partition boundary; optional ingest task queue routing",
-  v4: "backfill with patch 'backfill-wait-for-child-id-conflict': a child start refused because another run holds the ID is retried after durable timers (re-planned first) up to conflictWaitSeconds, then fails the partition naming that run",
+  v4: "backfill with patch 'backfill-wait-for-child-id-conflict': a child start refused because another run holds the ID is retried after durable timers (re-planned first) up to conflictWaitSeconds, then fails the partition naming that run",  v5: "backfill with patch 'backfill-default-chunk-days-62': a backfill that does not name chunkDays plans 62-day chunks (31 before)",
 };
 /** The tag new recordings get unless `--tag` says otherwise: the current workflow code. */
-const CURRENT_TAG = 'v4';
+const CURRENT_TAG = 'v5';
 
 const DAY = '2024-01-15';
 
@@ -215,6 +215,22 @@ const SCENARIOS: Scenario[] = [
         { workflowId, runId: handle.firstExecutionRunId, part: 'first-run' },
         { workflowId, runId: last.runId, part: 'last-run' },
       ];
+    },
+  },
+  {
+    name: 'backfill-default-chunk-days',
+    covers:
+      'ingest backfill over 40 days that does not name chunkDays, so the default chunk size decides its children: two (31 + 9 days) before patch backfill-default-chunk-days-62, one after it',
+    unavailable: () => (sourceFileExists('src/workflows/backfill.ts') ? undefined : 'src/workflows/backfill.ts has not landed yet'),
+    run: async ({ ok }) => {
+      const { backfillWorkflowId } = await import('../src/workflows/backfill-api');
+      const input = { symbols: ['LTC-USD'], flows: ['ingest' as const], from: '2024-03-01', to: '2024-04-09', concurrency: 2 };
+      const workflowId = backfillWorkflowId(input);
+      const result = (await ok.client.workflow.execute('backfill', { taskQueue: ok.config.taskQueue, workflowId, args: [input] })) as { status: string; done: number };
+      if (result.status !== 'completed' || result.done !== 40) {
+        throw new Error(`backfill-default-chunk-days: expected 40 partitions done, got ${JSON.stringify(result)}`);
+      }
+      return [{ workflowId }];
     },
   },
   {

@@ -216,7 +216,13 @@ export const MAX_BACKFILL_CONCURRENCY = 64;
 /** Longest run of contiguous days one backfill child materializes. */
 export const MAX_CHUNK_DAYS = 366;
 /** Default run length of a backfill child, chosen by `npm run bench -- backfill` (see docs/backfill.md). */
-export const DEFAULT_CHUNK_DAYS = 31;
+export const DEFAULT_CHUNK_DAYS = 62;
+/**
+ * The first release's default, still what the schema fills in: the backfill workflow replaces a
+ * missing `chunkDays` with {@link DEFAULT_CHUNK_DAYS} behind a patch (src/workflows/chunk-days.ts),
+ * so runs started before the change keep the chunk size they started with.
+ */
+export const FIRST_DEFAULT_CHUNK_DAYS = 31;
 
 /** One contiguous run of failed partitions of a backfill, with the root cause. */
 export const FailedPartitions = z.object({
@@ -270,7 +276,7 @@ export const BackfillInput = z
     /** Child workflows running at once (sliding window). */
     concurrency: z.number().int().min(1).max(MAX_BACKFILL_CONCURRENCY).default(4),
     /** Longest run of contiguous days one child materializes; 1 = one child per partition. */
-    chunkDays: z.number().int().min(1).max(MAX_CHUNK_DAYS).default(DEFAULT_CHUNK_DAYS),
+    chunkDays: z.number().int().min(1).max(MAX_CHUNK_DAYS).default(FIRST_DEFAULT_CHUNK_DAYS),
     /** Redo selected feature/evaluate partitions even when current (ingest is never redone). */
     force: z.boolean().default(false),
     /** Also run missing (or stale) upstream flows first, instead of failing those partitions. */

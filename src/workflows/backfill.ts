@@ -31,6 +31,7 @@ import {
 import { parseInput } from '../failures';
 import { backfillProgressQuery, backfillSearchAttributes, pauseBackfillSignal, resumeBackfillSignal } from './backfill-api';
 import { DEFAULT_CONFLICT_WAIT_SECONDS, runChildWaitingOutConflicts } from './child-conflict';
+import { withDefaultChunkDays } from './chunk-days';
 import { ACTIVITY_OPTIONS, childOptions } from './common';
 import { evaluate } from './evaluate';
 import { features } from './features';
@@ -67,7 +68,7 @@ async function runChild(run: PlannedRun, source: BackfillInput['source'], heartb
 
 /** Runs a backfill (or the next run of its continue-as-new chain); returns counts and failed partitions. */
 export async function backfill(rawInput: BackfillInput): Promise<BackfillResult> {
-  const input = parseInput(BackfillInput, rawInput, 'backfill');
+  const input = parseInput(BackfillInput, withDefaultChunkDays(rawInput), 'backfill');
   const carry = input.carry;
   const flows = effectiveFlows(input.flows, input.withUpstream);
   const counters: BackfillCounters = carry?.counters ?? {
