@@ -9,7 +9,7 @@ import type { Insertable } from 'kysely';
 import { EvaluateInput, type AlgorithmId, type AlgorithmScore, type EvaluationRef } from '../contracts';
 import { partitionChecksum } from '../checksum';
 import { DAY_MS, dayStartMs, daysOf } from '../dates';
-import { readFeatureColumns } from '../db/reads';
+import { readColumns } from '../db/reads';
 import { replacePartition } from '../db/partitions';
 import type { EvaluationsTable } from '../db/schema';
 import { getAlgorithm } from '../features';
@@ -69,11 +69,11 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
     const fromMs = dayStartMs(input.from);
     const toMs = dayStartMs(input.to) + DAY_MS;
     // Only the close matters here (forward returns); reading one column instead of five saves a third of D's reads.
-    const candles = await readFeatureColumns(deps.db, 'candles', input.symbol, ['close'], fromMs, toMs).then((r) => ({ ts: r.ts, close: r.values.close }));
+    const candles = await readColumns(deps.db, 'candles', input.symbol, ['close'], fromMs, toMs).then((r) => ({ ts: r.ts, close: r.values.close }));
     const featureData = new Map<AlgorithmId, Record<string, Float64Array>>();
     for (const a of algorithms) {
       const algorithm = getAlgorithm(a);
-      const read = await readFeatureColumns(deps.db, featureTable(a), input.symbol, algorithm.columns, fromMs, toMs);
+      const read = await readColumns(deps.db, featureTable(a), input.symbol, algorithm.columns, fromMs, toMs);
       const aligned: Record<string, Float64Array> = {};
       for (const c of algorithm.columns) aligned[c] = alignTo(candles.ts, read.ts, read.values[c]);
       featureData.set(a, aligned);

@@ -48,7 +48,7 @@ export async function readCandles(db: Db, symbol: string, fromMs: number, toMs: 
 }
 
 /** Chosen columns of a time-series table (candles or a feature table) for `fromMs <= ts < toMs`, with their timestamps. */
-export async function readFeatureColumns(
+export async function readColumns(
   db: Db,
   table: 'candles' | 'features_b' | 'features_c',
   symbol: string,

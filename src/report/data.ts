@@ -5,7 +5,7 @@
  */
 import { dayStartMs, DAY_MS, MINUTE_MS } from '../dates';
 import { listMaterializations } from '../db/ledger';
-import { readCandles, readFeatureColumns } from '../db/reads';
+import { readCandles, readColumns } from '../db/reads';
 import type { Db, Materialization } from '../db/schema';
 
 /** The range a report covers. */
@@ -75,8 +75,8 @@ export async function loadReportData(db: Db, query: ReportQuery): Promise<Report
   const step = bucketMinutes(toMs - fromMs);
   const candles = await readCandles(db, query.symbol, fromMs, toMs);
   const price = downsample(candles.ts, [candles.close], step);
-  const b = await readFeatureColumns(db, 'features_b', query.symbol, ['vol_60', 'volume_z_60'], fromMs, toMs);
-  const c = await readFeatureColumns(db, 'features_c', query.symbol, ['ewma_vol_30', 'rsi_14'], fromMs, toMs);
+  const b = await readColumns(db, 'features_b', query.symbol, ['vol_60', 'volume_z_60'], fromMs, toMs);
+  const c = await readColumns(db, 'features_c', query.symbol, ['ewma_vol_30', 'rsi_14'], fromMs, toMs);
   const bs = downsample(b.ts, [b.values.vol_60, b.values.volume_z_60], step);
   const cs = downsample(c.ts, [c.values.ewma_vol_30, c.values.rsi_14], step);
   const x = price.x;

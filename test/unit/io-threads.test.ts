@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openMigratedDatabase } from '../../src/db/connect';
+import { SqliteIoThreads } from '../../src/db/io-threads';
 import { replacePartition, type PartitionWrite } from '../../src/db/partitions';
 import { readCandles } from '../../src/db/reads';
 import type { Db } from '../../src/db/schema';
@@ -44,7 +45,7 @@ describe('SQLite I/O threads', () => {
   });
 
   it('writes and reads exactly what the in-process path does, with many writes in flight at once', async () => {
-    expect(threaded.io).toBeDefined();
+    expect(threaded.io).toBeInstanceOf(SqliteIoThreads);
     expect(inProcess.io).toBeUndefined();
     const written = await Promise.all(DAYS.map((d) => replacePartition(threaded, candles(d))));
     for (const d of DAYS) await replacePartition(inProcess, candles(d));

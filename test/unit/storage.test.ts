@@ -14,7 +14,7 @@ import { partitionChecksum } from '../../src/checksum';
 import { migrateToLatest, openMigratedDatabase } from '../../src/db/connect';
 import { listMaterializations } from '../../src/db/ledger';
 import { replacePartition, type PartitionWrite } from '../../src/db/partitions';
-import { readCandles, readFeatureColumns } from '../../src/db/reads';
+import { readCandles, readColumns } from '../../src/db/reads';
 import type { Db, DialectKind } from '../../src/db/schema';
 import { DAY_MS, dayStartMs } from '../../src/dates';
 import { syntheticCandles } from '../../src/sources/synthetic';
@@ -129,7 +129,7 @@ describe.each(engines)('storage on %s', (engine) => {
     });
     const nulls = await db.kysely.selectFrom('features_b').select((eb) => eb.fn.countAll().as('n')).where('log_return', 'is', null).executeTakeFirstOrThrow();
     expect(Number(nulls.n)).toBe(2);
-    const read = await readFeatureColumns(db, 'features_b', 'BTC-USD', ['log_return', 'vol_15'], START, START + DAY_MS);
+    const read = await readColumns(db, 'features_b', 'BTC-USD', ['log_return', 'vol_15'], START, START + DAY_MS);
     expect(Array.from(read.ts)).toEqual(Array.from(ts));
     expect(Array.from(read.values.log_return)).toEqual([Number.NaN, 1.5, Number.NaN, -2.25]);
     expect(Array.from(read.values.vol_15).every(Number.isNaN)).toBe(true);
