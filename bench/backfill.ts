@@ -19,7 +19,8 @@ import { prebuiltBundle } from './bundle';
 import { BackfillResult, DEFAULT_CHUNK_DAYS, type BackfillInput } from '../src/contracts';
 import { addDays, MINUTES_PER_DAY } from '../src/dates';
 import { temporalCliPath } from '../src/temporal-cli';
-import { cpuSeconds, findPid, rssMb, rssSampler, startWorkerProcess } from './worker-process';
+import { pidWithCommandLine, processCpuMs, rssMb, rssSampler } from './proc';
+import { startWorkerProcess } from './worker-process';
 import { backfillWorkflowId } from '../src/workflows/backfill-api';
 import { FlowKey, SymbolKey, PartitionKey, CodeVersionKey, SourceKey } from '../src/search-attributes';
 import type { BenchSection } from './sections';
@@ -79,6 +80,7 @@ async function measure(fx: Fixture, label: string, input: BackfillInput, prepare
     if (prepare) await run(prepare);
     const baseRssMb = rssMb(worker.pid);
     const rss = rssSampler(worker.pid);
+    const cpuSeconds = (pid: number): number => (processCpuMs(pid) ?? Number.NaN) / 1000;
     const cpu0 = { worker: cpuSeconds(worker.pid), server: cpuSeconds(fx.serverPid) };
     const t0 = nowMs();
     const result = await run(input);
@@ -135,7 +137,7 @@ async function run(): Promise<void> {
       extraArgs: ['--log-level', 'error'],
     },
   });
-  const serverPid = findPid(path.join(dir, 'temporal.db'));
+  const serverPid = pidWithCommandLine(path.join(dir, 'temporal.db'));
   if (!serverPid) throw new Error('bench: cannot find the dev server process');
   const fx: Fixture = { env, bundle, dir, serverPid };
   const rows: Measured[] = [];

@@ -15,6 +15,7 @@ import { addDays } from '../src/dates';
 import { pipelineWorkflowId } from '../src/ids';
 import { durationMs, loadRunTree, type RunNode } from '../src/run-tree';
 import { prebuiltBundle } from './bundle';
+import { pidWithCommandLine, processCpuMs } from './proc';
 import { startDevServerEnv, startStack } from '../test/helpers/stack';
 import type { BenchSection } from './sections';
 
@@ -104,31 +105,6 @@ async function sampleOf(client: Client, e2eMs: number, tree: RunNode): Promise<S
   return s;
 }
 
-/** CPU milliseconds (user + system) a process has used so far, from /proc; undefined where there is no /proc. */
-function processCpuMs(pid: number): number | undefined {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the command name.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The pid of the dev server this bench started: the process whose command line names its state file. */
-function serverPid(dbFile: string): number | undefined {
-  if (!fs.existsSync('/proc')) return undefined;
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dbFile)) return Number(entry);
-    } catch {
-      // The process ended while we looked: not ours.
-    }
-  }
-  return undefined;
-}
-
 function percentile(sorted: readonly number[], p: number): number {
   if (!sorted.length) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
@@ -151,7 +127,7 @@ async function run(): Promise<void> {
   process.env.FEATUREFLOW_TEST_WORKFLOW_BUNDLE ??= prebuiltBundle().codePath;
   const dbFilename = path.join(dir, 'temporal.db');
   const server = await startDevServerEnv({ dbFilename });
-  const pid = serverPid(dbFilename);
+  const pid = pidWithCommandLine(dbFilename);
   const stack = await startStack({ server });
   try {
     console.log(`dev server with a persistent SQLite file, in-process worker, SQLite database; ${WARMUP} warm-up runs, then ${RUNS} runs, one at a time (BENCH_PIPELINE_RUNS to change)`);
