@@ -2,9 +2,8 @@
 import type { PartitionWrite } from './partitions';
 
 /** What the pool asks a thread to do. */
-export type IoRequest =
+export type IoJob =
   | {
-      readonly id: number;
       readonly op: 'read';
       readonly table: string;
       readonly symbol: string;
@@ -12,7 +11,10 @@ export type IoRequest =
       readonly fromMs: number;
       readonly toMs: number;
     }
-  | { readonly id: number; readonly op: 'write'; readonly write: PartitionWrite };
+  | { readonly op: 'write'; readonly write: PartitionWrite };
+
+/** A job as sent: numbered, so the answer finds its caller. */
+export type IoRequest = IoJob & { readonly id: number };
 
 /** A column read's result: timestamps and one array per requested column (buffers are transferred, not copied). */
 export interface ColumnRead {

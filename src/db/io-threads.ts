@@ -13,13 +13,11 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ColumnRead, IoRequest, IoResponse, IoThreadData } from './io-protocol';
+import type { ColumnRead, IoJob, IoRequest, IoResponse, IoThreadData } from './io-protocol';
 import type { PartitionWrite } from './partitions';
 import { READER_CACHE_MIB, WRITER_CACHE_MIB } from './sqlite-pragmas';
 
 const ENTRY = path.join(__dirname, 'io-thread.cjs');
-
-type Request = IoRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /** One thread and the requests it has not answered yet. */
 class IoThread {
@@ -144,14 +142,14 @@ export class SqliteIoThreads {
     return best;
   }
 
-  private async send(index: number, request: Request, transfer: ArrayBuffer[]): Promise<Extract<IoResponse, { ok: true }>> {
+  private async send(index: number, job: IoJob, transfer: ArrayBuffer[]): Promise<Extract<IoResponse, { ok: true }>> {
     if (this.closed) throw new Error(`The database ${this.file} is closed`);
     let thread = this.threads[index];
     if (!thread || thread.exited) {
       thread = new IoThread({ file: this.file, cacheMib: index === 0 ? WRITER_CACHE_MIB : READER_CACHE_MIB }, index);
       this.threads[index] = thread;
     }
-    const response = await thread.send({ ...request, id: this.nextId++ } as IoRequest, transfer);
+    const response = await thread.send({ ...job, id: this.nextId++ }, transfer);
     if (!response.ok) throw toError(response.error);
     return response;
   }
