@@ -181,6 +181,12 @@ export const PipelineInput = z.object({
   source: SourceName.default('synthetic'),
   /** Task queue the ingest child's activity runs on (see {@link TaskQueueName}); the pipeline's own queue when absent. */
   ingestTaskQueue: TaskQueueName.optional(),
+  /**
+   * Longest wait (seconds) for another run (e.g. a backfill) to release a child's workflow ID
+   * before the pipeline fails with ChildWorkflowIdConflict; 600 when absent, 0 = fail at once.
+   * Optional, so runs recorded before it existed replay unchanged.
+   */
+  conflictWaitSeconds: z.number().int().min(0).max(86_400).optional(),
 });
 export type PipelineInput = z.input<typeof PipelineInput>;
 

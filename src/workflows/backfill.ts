@@ -152,7 +152,7 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
       .then(
         (outcome) => {
           // Done by the run that held the child ID while we waited: nothing left to do, so skipped.
-          if (outcome === 'done-elsewhere') {
+          if (outcome.status === 'done-elsewhere') {
             counters.skipped += run.days;
             phaseSkipped += run.days;
             return;
