@@ -38,9 +38,10 @@ const TAGS: Record<string, string> = {
   v2: "pipeline with patch 'pipeline-lineage-check': after B and C it checks both cover what its ingest stored and records the lineage in its memo",
   v3: "flows with patch 'activity-wait-cancellation': a cancelled flow waits for its activity to stop at a partition boundary; optional ingest task queue routing",
   v4: "backfill with patch 'backfill-wait-for-child-id-conflict': a child start refused because another run holds the ID is retried after durable timers (re-planned first) up to conflictWaitSeconds, then fails the partition naming that run",  v5: "backfill with patch 'backfill-default-chunk-days-62': a backfill that does not name chunkDays plans 62-day chunks (31 before)",
+  v6: "pipeline with patch 'pipeline-wait-for-child-id-conflict': a child start refused because another run (e.g. a backfill) holds the ID is retried after durable timers up to conflictWaitSeconds (600 by default), then fails the pipeline with ChildWorkflowIdConflict naming that run",
 };
 /** The tag new recordings get unless `--tag` says otherwise: the current workflow code. */
-const CURRENT_TAG = 'v5';
+const CURRENT_TAG = 'v6';
 
 const DAY = '2024-01-15';
 
@@ -261,6 +262,44 @@ const SCENARIOS: Scenario[] = [
       await holder.terminate('recording: release the held child ID');
       const result = (await waited.result()) as { status: string; failed: number };
       if (result.status !== 'completed' || result.failed !== 0) throw new Error(`backfill-child-id-conflict: expected the waiting backfill to complete, got ${JSON.stringify(result)}`);
+      return [
+        { workflowId: gaveUpId, part: 'gave-up' },
+        { workflowId: waitedId, part: 'waited' },
+      ];
+    },
+  },
+  {
+    name: 'pipeline-child-id-conflict',
+    covers:
+      "daily pipelines for a day whose ingest child ID another run holds (an ingest on a task queue no worker polls, as a backfill's child would): one with conflictWaitSeconds 2 gives up and fails with ChildWorkflowIdConflict; one with the default waits on durable timers, and after the holder is terminated starts its ingest and completes. The before-patch file is the same conflict on the v5 code (commit ce0e13b, recorded by a one-off version of this scenario): the pipeline failed at once, and must still replay that way",
+    unavailable: () => (sourceFileExists('src/workflows/child-conflict.ts') ? undefined : 'src/workflows/child-conflict.ts has not landed yet'),
+    run: async ({ ok }) => {
+      const day = '2024-02-13';
+      // A run that holds the child ID and does nothing until terminated: no worker polls its queue.
+      const holder = await ok.client.workflow.start('ingest', {
+        taskQueue: `${ok.config.taskQueue}-nobody-polls`,
+        workflowId: flowWorkflowId('ingest', 'DOT-USD', day, day),
+        args: [{ symbol: 'DOT-USD', from: day, to: day }],
+      });
+      const input = { symbol: 'DOT-USD', date: day };
+      const gaveUpId = `${pipelineWorkflowId('DOT-USD', day)}/gave-up`;
+      const gaveUp = await ok.client.workflow
+        .execute('pipeline', { taskQueue: ok.config.taskQueue, workflowId: gaveUpId, args: [{ ...input, conflictWaitSeconds: 2 }] })
+        .then(
+          () => 'completed',
+          (err: unknown) => (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure ? err.cause.type : String(err)),
+        );
+      if (gaveUp !== 'ChildWorkflowIdConflict') throw new Error(`pipeline-child-id-conflict: expected the pipeline to give up with the conflict, got ${gaveUp}`);
+      const waitedId = `${pipelineWorkflowId('DOT-USD', day)}/waited`;
+      const waited = await ok.client.workflow.start('pipeline', { taskQueue: ok.config.taskQueue, workflowId: waitedId, args: [input] });
+      const deadline = Date.now() + 30_000;
+      while (!((await waited.fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes)) {
+        if (Date.now() > deadline) throw new Error('pipeline-child-id-conflict: the pipeline did not start waiting within 30 s');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await holder.terminate('recording: release the held child ID');
+      const result = (await waited.result()) as { ingest: { rows: number } };
+      if (result.ingest.rows !== 1440) throw new Error(`pipeline-child-id-conflict: expected the waiting pipeline to ingest the day, got ${JSON.stringify(result)}`);
       return [
         { workflowId: gaveUpId, part: 'gave-up' },
         { workflowId: waitedId, part: 'waited' },
