@@ -25,6 +25,7 @@ const EnvSchema = z.object({
   FEATUREFLOW_MAX_CONCURRENT_WORKFLOW_TASKS: intFromEnv(16, 1, 1000),
   FEATUREFLOW_MAX_CACHED_WORKFLOWS: intFromEnv(500, 0, 100_000),
   FEATUREFLOW_DB_IO_THREADS: intFromEnv(2, 0, 64),
+  FEATUREFLOW_PARTITION_CACHE_MB: intFromEnv(40, 0, 65_536),
   FEATUREFLOW_COINBASE_URL: z.string().url().default('https://api.exchange.coinbase.com'),
   FEATUREFLOW_COINBASE_RATE: z.coerce.number().positive().max(100).default(3),
   FEATUREFLOW_CSV_DIR: z.string().min(1).optional(),
@@ -64,6 +65,8 @@ export interface Config {
   readonly maxCachedWorkflows: number;
   /** SQLite I/O threads a worker reads and writes partitions on (0 = its main thread); see `src/db/io-threads.ts`. */
   readonly dbIoThreads: number;
+  /** MiB of recently written days a worker keeps for the next flow to read (0 = off); see `src/db/partition-cache.ts`. */
+  readonly partitionCacheMb: number;
   /** Market sources: Coinbase base URL and request rate (per worker process), CSV directory (csv source off when unset). */
   readonly sources: {
     readonly coinbaseUrl: string;
@@ -164,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConcurrentWorkflowTasks: e.FEATUREFLOW_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: e.FEATUREFLOW_MAX_CACHED_WORKFLOWS,
     dbIoThreads: e.FEATUREFLOW_DB_IO_THREADS,
+    partitionCacheMb: e.FEATUREFLOW_PARTITION_CACHE_MB,
     sources: { coinbaseUrl: e.FEATUREFLOW_COINBASE_URL, coinbaseRatePerSecond: e.FEATUREFLOW_COINBASE_RATE, csvDir: e.FEATUREFLOW_CSV_DIR },
     observability: {
       logLevel: e.FEATUREFLOW_LOG_LEVEL,

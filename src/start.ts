@@ -49,7 +49,7 @@ async function main(): Promise<number> {
     throw new Error(`Temporal at ${config.temporal.address} does not answer; check TEMPORAL_ADDRESS and the cluster`);
   }
 
-  const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads });
+  const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads, partitionCacheMb: config.partitionCacheMb });
   const logStore = attachLogStore(logger, db, { retentionDays: config.observability.logRetentionDays });
   const client = await cliClient();
   const added = await ensureSearchAttributes(client.connection as Connection, config.temporal.namespace);

@@ -126,7 +126,7 @@ export async function createWorkers(options: CreateWorkerOptions): Promise<Worke
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = installObservability(config.observability);
-  const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads });
+  const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads, partitionCacheMb: config.partitionCacheMb });
   const logStore = attachLogStore(logger, db, { retentionDays: config.observability.logRetentionDays });
   const connection = await connectWorker(config);
   const workers = await createWorkers({

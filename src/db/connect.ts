@@ -12,6 +12,7 @@ import type { Database, Db } from './schema';
 import { migrations } from './migrations';
 import { configureSqlite, READER_CACHE_MIB, WRITER_CACHE_MIB } from './sqlite-pragmas';
 import { SqliteIoThreads } from './io-threads';
+import { PartitionCache } from './partition-cache';
 
 /** Where the data lives: a SQLite file path, or a PostgreSQL connection URL. */
 export interface DatabaseTarget {
@@ -22,6 +23,12 @@ export interface DatabaseTarget {
    * calling thread). Workers use them so SQLite never blocks Temporal; short-lived clients do not.
    */
   readonly ioThreads?: number;
+  /**
+   * Worker processes: keep up to this many MiB of the days they write in memory, so the next
+   * flow reads them from there once the ledger's checksum confirms them (see `partition-cache.ts`).
+   * 0 or absent: off.
+   */
+  readonly partitionCacheMb?: number;
 }
 
 /** True when the URL names a PostgreSQL server rather than a SQLite file. */
@@ -36,6 +43,11 @@ export function maskUrl(url: string): string {
 
 // bigint columns hold epoch milliseconds, well inside Number's exact range.
 types.setTypeParser(types.builtins.INT8, (v: string) => Number(v));
+
+/** The partition cache a target asks for, if any; PostgreSQL keeps -0.0, SQLite does not. */
+function partitionCache(target: DatabaseTarget, keepsNegativeZero: boolean): PartitionCache | undefined {
+  return target.partitionCacheMb ? new PartitionCache(target.partitionCacheMb * 2 ** 20, keepsNegativeZero) : undefined;
+}
 
 /** Opens (and, for SQLite, creates) the database. Does not migrate; see {@link migrateToLatest}. */
 export async function openDatabase(target: DatabaseTarget): Promise<Db> {
@@ -52,7 +64,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
       );
     }
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, dialect: 'postgres', description: maskUrl(target.url), close: () => kysely.destroy() };
+    return { kysely, dialect: 'postgres', description: maskUrl(target.url), recent: partitionCache(target, true), close: () => kysely.destroy() };
   }
   const file = target.url.replace(/^sqlite:(\/\/)?/, '');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -73,6 +85,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
     description: `sqlite:${file}`,
     sqlite,
     io,
+    recent: partitionCache(target, false),
     close: async () => {
       await io?.close();
       await kysely.destroy();

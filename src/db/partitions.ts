@@ -34,8 +34,22 @@ async function deletePartition(trx: Transaction<Database>, w: PartitionWrite): P
   await trx.deleteFrom(w.table).where('symbol', '=', w.symbol).where('ts', '>=', start).where('ts', '<', start + DAY_MS).execute();
 }
 
-/** Replaces one partition's rows and its ledger row atomically; returns the rows written. */
+/**
+ * Replaces one partition's rows and its ledger row atomically; returns the rows written.
+ * Once committed, a time-series day is also kept in the process's partition cache (if any).
+ */
 export async function replacePartition(db: Db, w: PartitionWrite): Promise<number> {
+  // Whatever happens to this write, an older copy of the day must not outlive it.
+  db.recent?.forget(w.table, w.symbol, w.partition);
+  const rows = await writePartition(db, w);
+  if (db.recent && w.table !== 'evaluations' && w.batch.arrays.ts) {
+    const { ts, ...columns } = w.batch.arrays;
+    db.recent.remember(w.table, w.symbol, w.partition, w.ledger.checksum, ts, columns);
+  }
+  return rows;
+}
+
+async function writePartition(db: Db, w: PartitionWrite): Promise<number> {
   if (db.io) return db.io.replacePartition(w);
   const sqlite = db.sqlite;
   if (sqlite) {

@@ -2,7 +2,10 @@
  * Column-oriented reads of time-series tables into typed arrays, the shape the pure feature
  * algorithms take. NULL comes back as NaN.
  */
+import { DAY_MS, dayOf, dayStartMs, daysOf } from '../dates';
 import type { CandleColumns } from '../features/types';
+import { sliceBounds } from '../arrays';
+import type { CachedDay } from './partition-cache';
 import type { Db } from './schema';
 import { sqliteReadColumns } from './sqlite-fast';
 
@@ -76,5 +79,79 @@ export async function readColumns(
     ts[i] = Number(r.ts);
     for (const c of columns) values[c][i] = toNumber(r[c]);
   });
+  return { ts, values };
+}
+
+/** A time-series table's name. */
+export type SeriesTable = 'candles' | 'features_b' | 'features_c';
+
+/**
+ * {@link readColumns}, but days the worker wrote itself come from its partition cache when the
+ * ledger's checksum of that day (`checksums`, day -> checksum, as just read from the ledger)
+ * matches the cached copy; the other days are read from the database in contiguous runs.
+ * Same result as {@link readColumns} either way; `cachedDays` says how many days came from the cache.
+ */
+export async function readColumnsVerified(
+  db: Db,
+  table: SeriesTable,
+  symbol: string,
+  columns: readonly string[],
+  fromMs: number,
+  toMs: number,
+  checksums: ReadonlyMap<string, string>,
+): Promise<{ ts: Float64Array; values: Record<string, Float64Array>; cachedDays: number }> {
+  const cache = db.recent;
+  if (!cache || toMs <= fromMs) return { ...(await readColumns(db, table, symbol, columns, fromMs, toMs)), cachedDays: 0 };
+  // Segments in time order: a cached day, or a run of days to read from the database.
+  const segments: Array<{ ts: Float64Array; values: Record<string, Float64Array> }> = [];
+  let cachedDays = 0;
+  let missFrom: number | undefined;
+  const flushMisses = async (untilMs: number): Promise<void> => {
+    if (missFrom === undefined) return;
+    segments.push(await readColumns(db, table, symbol, columns, missFrom, untilMs));
+    missFrom = undefined;
+  };
+  for (const day of daysOf(dayOf(fromMs), dayOf(toMs - 1))) {
+    const dayStart = Math.max(dayStartMs(day), fromMs);
+    const dayEnd = Math.min(dayStartMs(day) + DAY_MS, toMs);
+    const checksum = checksums.get(day);
+    const hit = checksum === undefined ? undefined : cache.recall(table, symbol, day, checksum, columns);
+    if (!hit) {
+      missFrom ??= dayStart;
+      continue;
+    }
+    await flushMisses(dayStart);
+    segments.push(clip(hit, columns, dayStart, dayEnd));
+    cachedDays++;
+  }
+  await flushMisses(toMs);
+  // One database read and nothing cached: its arrays are fresh already. Cached days are always
+  // copied, so no caller can ever write into the cache.
+  return { ...(!cachedDays && segments.length === 1 ? segments[0] : concatenate(segments, columns)), cachedDays };
+}
+
+/** The rows of a cached day with `fromMs <= ts < toMs` (views, no copy). */
+function clip(day: CachedDay, columns: readonly string[], fromMs: number, toMs: number): { ts: Float64Array; values: Record<string, Float64Array> } {
+  const { start, end } = sliceBounds(day.ts, fromMs, toMs);
+  const values: Record<string, Float64Array> = {};
+  for (const c of columns) values[c] = (day.columns.get(c) as Float64Array).subarray(start, end);
+  return { ts: day.ts.subarray(start, end), values };
+}
+
+/** Segments joined in order into fresh arrays. */
+function concatenate(
+  segments: ReadonlyArray<{ ts: Float64Array; values: Record<string, Float64Array> }>,
+  columns: readonly string[],
+): { ts: Float64Array; values: Record<string, Float64Array> } {
+  const n = segments.reduce((sum, s) => sum + s.ts.length, 0);
+  const ts = new Float64Array(n);
+  const values: Record<string, Float64Array> = {};
+  for (const c of columns) values[c] = new Float64Array(n);
+  let offset = 0;
+  for (const s of segments) {
+    ts.set(s.ts, offset);
+    for (const c of columns) values[c].set(s.values[c], offset);
+    offset += s.ts.length;
+  }
   return { ts, values };
 }

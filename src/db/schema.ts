@@ -6,6 +6,7 @@
 import type SQLite from 'better-sqlite3';
 import type { Generated, Kysely, Selectable } from 'kysely';
 import type { SqliteIoThreads } from './io-threads';
+import type { PartitionCache } from './partition-cache';
 
 /** One 1-minute candle; unique per (symbol, ts). */
 export interface CandlesTable {
@@ -131,5 +132,7 @@ export interface Db {
   readonly sqlite?: SQLite.Database;
   /** SQLite I/O threads (worker processes only): hot reads and partition writes go there instead of `sqlite`. */
   readonly io?: SqliteIoThreads;
+  /** Days this process wrote, for the next flow to read without the database (worker processes only). */
+  readonly recent?: PartitionCache;
   close(): Promise<void>;
 }

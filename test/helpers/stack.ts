@@ -140,7 +140,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     TEMPORAL_NAMESPACE: env.namespace ?? 'default',
     ...options.env,
   });
-  const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads });
+  const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads, partitionCacheMb: config.partitionCacheMb });
   let logs: AttachedLogStore | undefined;
   if (options.logStore) {
     const logger = installedLogger();

@@ -1,0 +1,133 @@
+/**
+ * The worker's partition cache: the LRU itself, and reads through it on a real SQLite file
+ * (with the I/O threads workers use), which must return exactly what the database holds —
+ * whether a day comes from the cache, from the database, or a range mixes both — and must
+ * never hand out a day the ledger no longer vouches for.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { partitionChecksum } from '../../src/checksum';
+import { openMigratedDatabase } from '../../src/db/connect';
+import { listMaterializations } from '../../src/db/ledger';
+import { PartitionCache } from '../../src/db/partition-cache';
+import { replacePartition } from '../../src/db/partitions';
+import { readColumns, readColumnsVerified } from '../../src/db/reads';
+import type { Db } from '../../src/db/schema';
+import { DAY_MS, dayStartMs, daysOf, MINUTE_MS } from '../../src/dates';
+import { syntheticCandles } from '../../src/sources/synthetic';
+
+const COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
+
+describe('PartitionCache', () => {
+  const day = (values: number[]) => ({ ts: values.map((_, i) => i * MINUTE_MS), columns: { x: values } });
+
+  it('hands a day back only under the checksum it was written with, and only with every column asked for', () => {
+    const cache = new PartitionCache(1 << 20, true);
+    const d = day([1, 2, 3]);
+    cache.remember('features_b', 'BTC-USD', '2024-01-01', 'sum-1', d.ts, d.columns);
+    expect(Array.from(cache.recall('features_b', 'BTC-USD', '2024-01-01', 'sum-1', ['x'])?.columns.get('x') ?? [])).toEqual([1, 2, 3]);
+    expect(cache.recall('features_b', 'BTC-USD', '2024-01-01', 'sum-2', ['x'])).toBeUndefined();
+    expect(cache.recall('features_b', 'BTC-USD', '2024-01-01', 'sum-1', ['x', 'y'])).toBeUndefined();
+    expect(cache.recall('features_c', 'BTC-USD', '2024-01-01', 'sum-1', ['x'])).toBeUndefined();
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 3, days: 1 });
+    cache.forget('features_b', 'BTC-USD', '2024-01-01');
+    expect(cache.recall('features_b', 'BTC-USD', '2024-01-01', 'sum-1', ['x'])).toBeUndefined();
+    expect(cache.stats()).toMatchObject({ days: 0, bytes: 0 });
+  });
+
+  it('keeps its own copy, stores -0 as SQLite returns it (+0), and keeps -0 for PostgreSQL', () => {
+    const values = new Float64Array([-0, 1, Number.NaN]);
+    const sqliteLike = new PartitionCache(1 << 20, false);
+    const pgLike = new PartitionCache(1 << 20, true);
+    for (const cache of [sqliteLike, pgLike]) cache.remember('features_b', 'BTC-USD', '2024-01-01', 's', [0, 1, 2], { x: values });
+    values[1] = 99;
+    const fromSqlite = sqliteLike.recall('features_b', 'BTC-USD', '2024-01-01', 's', ['x'])?.columns.get('x');
+    const fromPg = pgLike.recall('features_b', 'BTC-USD', '2024-01-01', 's', ['x'])?.columns.get('x');
+    expect(Object.is(fromSqlite?.[0], 0)).toBe(true);
+    expect(Object.is(fromPg?.[0], -0)).toBe(true);
+    expect(fromSqlite?.[1]).toBe(1);
+    expect(Number.isNaN(fromPg?.[2])).toBe(true);
+  });
+
+  it('evicts the least recently used days once over its byte bound', () => {
+    // Each day: 2 arrays (ts + x) x 4 values x 8 bytes = 64 bytes; room for three.
+    const cache = new PartitionCache(3 * 64, true);
+    const d = day([1, 2, 3, 4]);
+    for (const name of ['a', 'b', 'c']) cache.remember('candles', 'BTC-USD', name, name, d.ts, d.columns);
+    expect(cache.recall('candles', 'BTC-USD', 'a', 'a', ['x'])).toBeDefined();
+    cache.remember('candles', 'BTC-USD', 'd', 'd', d.ts, d.columns);
+    // 'b' was the least recently used ('a' was just read).
+    expect(cache.recall('candles', 'BTC-USD', 'b', 'b', ['x'])).toBeUndefined();
+    for (const name of ['a', 'c', 'd']) expect(cache.recall('candles', 'BTC-USD', name, name, ['x'])).toBeDefined();
+    expect(cache.stats()).toMatchObject({ days: 3, bytes: 192 });
+    // A day larger than the whole bound is not kept at all.
+    cache.remember('candles', 'BTC-USD', 'huge', 'h', new Array(100).fill(0), { x: new Array(100).fill(1) });
+    expect(cache.recall('candles', 'BTC-USD', 'huge', 'h', ['x'])).toBeUndefined();
+  });
+});
+
+describe('reads through the partition cache (SQLite with I/O threads)', () => {
+  const DAYS = daysOf('2024-03-01', '2024-03-06');
+  let tmp: string;
+  let writer: Db;
+  let other: Db;
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'featureflow-cache-'));
+    const url = path.join(tmp, 'cache.db');
+    writer = await openMigratedDatabase({ url, ioThreads: 2, partitionCacheMb: 8 });
+    // A second process's view of the same file, without a cache: its writes bypass the writer's cache.
+    other = await openMigratedDatabase({ url });
+  });
+  afterAll(async () => {
+    await writer?.close();
+    await other?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const write = (db: Db, day: string, scale = 1) => {
+    const start = dayStartMs(day);
+    const c = syntheticCandles('BTC-USD', start, start + DAY_MS);
+    const arrays = { ts: c.ts, ...Object.fromEntries(COLUMNS.map((k) => [k, c[k].map((v) => v * scale)])) };
+    return replacePartition(db, {
+      table: 'candles',
+      symbol: 'BTC-USD',
+      partition: day,
+      batch: { constants: { symbol: 'BTC-USD', partition: day, source: 'synthetic' }, arrays },
+      ledger: { code_version: 't', workflow_id: 'w', run_id: 'r', checksum: partitionChecksum(['BTC-USD', day], Object.entries(arrays)), materialized_at: Date.now() },
+    });
+  };
+  const checksums = async (db: Db) =>
+    new Map((await listMaterializations(db.kysely, { symbol: 'BTC-USD', from: DAYS[0], to: DAYS[DAYS.length - 1], assets: ['candles'] })).map((m) => [m.partition, m.checksum]));
+
+  it('returns what the database holds: all cached, mixed with database days, and clipped to a part of a day', async () => {
+    for (const d of DAYS) await write(writer, d);
+    const from = dayStartMs(DAYS[0]) + 90 * MINUTE_MS;
+    const to = dayStartMs(DAYS[5]) + 30 * MINUTE_MS;
+    const fromDb = await readColumns(writer, 'candles', 'BTC-USD', COLUMNS, from, to);
+    const cached = await readColumnsVerified(writer, 'candles', 'BTC-USD', COLUMNS, from, to, await checksums(writer));
+    expect(cached.cachedDays).toBe(6);
+    expect(cached.ts.length).toBe(fromDb.ts.length);
+    expect(Array.from(cached.ts)).toEqual(Array.from(fromDb.ts));
+    for (const c of COLUMNS) expect(Array.from(cached.values[c])).toEqual(Array.from(fromDb.values[c]));
+    // Days 2 and 5 lack a ledger checksum here: those come from the database, the rest from the cache.
+    const partial = new Map(await checksums(writer));
+    partial.delete(DAYS[1]);
+    partial.delete(DAYS[4]);
+    const mixed = await readColumnsVerified(writer, 'candles', 'BTC-USD', COLUMNS, from, to, partial);
+    expect(mixed.cachedDays).toBe(4);
+    for (const c of COLUMNS) expect(Array.from(mixed.values[c])).toEqual(Array.from(fromDb.values[c]));
+  });
+
+  it('a day rewritten by another process is read from the database, never from the stale cached copy', async () => {
+    await write(writer, DAYS[2]);
+    await write(other, DAYS[2], 2);
+    const fresh = await checksums(writer);
+    const start = dayStartMs(DAYS[2]);
+    const read = await readColumnsVerified(writer, 'candles', 'BTC-USD', COLUMNS, start, start + DAY_MS, fresh);
+    const expected = syntheticCandles('BTC-USD', start, start + DAY_MS).close.map((v) => v * 2);
+    expect(read.cachedDays).toBe(0);
+    expect(Array.from(read.values.close)).toEqual(Array.from(expected));
+  });
+});
