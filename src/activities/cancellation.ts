@@ -6,8 +6,14 @@
 import type { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 
-/** Heartbeats `details` and throws a CancelledFailure if cancellation has been requested. */
-export function checkpoint(ctx: Context, details: Record<string, unknown>): void {
+/**
+ * Lets the event loop run, heartbeats `details` and throws a CancelledFailure if cancellation
+ * has been requested. Yielding matters: a partition's work can be all in memory (cached reads,
+ * queued writes), and an activity that never yields to the event loop starves the worker's
+ * polls, heartbeats (cancellation arrives in their responses) and every other activity.
+ */
+export async function checkpoint(ctx: Context, details: Record<string, unknown>): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
   ctx.heartbeat(details);
   if (ctx.cancellationSignal.aborted) {
     throw new CancelledFailure(`activity ${ctx.info.activityType} cancelled before ${JSON.stringify(details)}; finished partitions are kept`);

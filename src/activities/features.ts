@@ -2,10 +2,11 @@
 import { Context } from '@temporalio/activity';
 import { FeaturesInput, type FeatureRef } from '../contracts';
 import { partitionChecksum } from '../checksum';
-import { DAY_MS, dayStartMs, daysOf, MINUTE_MS } from '../dates';
+import { DAY_MS, dayOf, dayStartMs, daysOf, MINUTE_MS } from '../dates';
 import { listMaterializations } from '../db/ledger';
 import { replacePartition } from '../db/partitions';
-import { readCandles } from '../db/reads';
+import { readColumnsVerified } from '../db/reads';
+import type { CandleColumns } from '../features/types';
 import { getAlgorithm } from '../features';
 import { sliceBounds } from '../arrays';
 import { checkpoint } from './cancellation';
@@ -13,17 +14,22 @@ import { callerRun, type ActivityDeps } from './deps';
 import { PartitionTally } from './tally';
 import { parseInput, upstreamMissing } from '../failures';
 
+/** The candle columns the feature algorithms read (besides `ts`). */
+const CANDLE_VALUE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
+
 /** The table of an algorithm's features: `b` -> `features_b`. */
 export function featureTable(algorithm: 'b' | 'c'): 'features_b' | 'features_c' {
   return algorithm === 'b' ? 'features_b' : 'features_c';
 }
 
-/** Lists the days of a range whose upstream asset is not materialized. */
-async function missingUpstreamDays(deps: ActivityDeps, asset: string, symbol: string, from: string, to: string): Promise<string[]> {
-  const present = new Set(
-    (await listMaterializations(deps.db.kysely, { symbol, from, to, assets: [asset] })).map((m) => m.partition),
-  );
-  return daysOf(from, to).filter((d) => !present.has(d));
+/**
+ * The ledger checksums of an upstream asset by day over `[from, to]`, and the days of
+ * `[checkFrom, to]` it lacks. The checksums let reads use the worker's partition cache.
+ */
+async function upstreamLedger(deps: ActivityDeps, asset: string, symbol: string, from: string, checkFrom: string, to: string) {
+  const rows = await listMaterializations(deps.db.kysely, { symbol, from, to, assets: [asset] });
+  const checksums = new Map(rows.map((m) => [m.partition, m.checksum]));
+  return { checksums, missing: daysOf(checkFrom, to).filter((d) => !checksums.has(d)) };
 }
 
 /** Formats a list of days briefly: the first few and a count. */
@@ -39,36 +45,39 @@ export function makeComputeFeatures(deps: ActivityDeps) {
     const ctx = Context.current();
     const algorithm = getAlgorithm(input.algorithm);
     const table = featureTable(input.algorithm);
-    const missing = await missingUpstreamDays(deps, 'candles', input.symbol, input.from, input.to);
+    const fromMs = dayStartMs(input.from);
+    const toMs = dayStartMs(input.to) + DAY_MS;
+    const readFromMs = fromMs - algorithm.lookbackMinutes * MINUTE_MS;
+    const { checksums, missing } = await upstreamLedger(deps, 'candles', input.symbol, dayOf(readFromMs), input.from, input.to);
     if (missing.length) {
       throw upstreamMissing(
         `features-${input.algorithm} needs candles for ${input.symbol} on ${summarizeDays(missing)}, which are not ingested; ` +
           'run ingest for those days first (or backfill with --with-upstream)',
       );
     }
-    const fromMs = dayStartMs(input.from);
-    const toMs = dayStartMs(input.to) + DAY_MS;
-    const candles = await readCandles(deps.db, input.symbol, fromMs - algorithm.lookbackMinutes * MINUTE_MS, toMs);
+    const read = await readColumnsVerified(deps.db, 'candles', input.symbol, CANDLE_VALUE_COLUMNS, readFromMs, toMs, checksums);
+    const candles: CandleColumns = { ts: read.ts, open: read.values.open, high: read.values.high, low: read.values.low, close: read.values.close, volume: read.values.volume };
     ctx.heartbeat({ loaded: candles.ts.length });
     const features = algorithm.compute(candles);
     const { workflowId, runId } = callerRun(ctx.info);
     const tally = new PartitionTally();
     for (const day of daysOf(input.from, input.to)) {
-      checkpoint(ctx, { day });
+      await checkpoint(ctx, { day });
       const { start, end } = sliceBounds(candles.ts, dayStartMs(day), dayStartMs(day) + DAY_MS);
       const arrays: Record<string, Float64Array> = { ts: candles.ts.subarray(start, end) };
       for (const column of algorithm.columns) arrays[column] = features[column].subarray(start, end);
       const checksum = partitionChecksum([input.symbol, day, algorithm.version], Object.entries(arrays));
-      const written = await replacePartition(deps.db, {
+      const written = replacePartition(deps.db, {
         table,
         symbol: input.symbol,
         partition: day,
         batch: { constants: { symbol: input.symbol, partition: day, code_version: algorithm.version }, arrays },
         ledger: { code_version: algorithm.version, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
       });
-      tally.add(checksum, written);
+      await tally.add(checksum, written);
     }
-    ctx.log.info('computed features', { algorithm: input.algorithm, version: algorithm.version, rows: tally.rows, partitions: tally.partitions });
+    await tally.flush();
+    ctx.log.info('computed features', { algorithm: input.algorithm, version: algorithm.version, rows: tally.rows, partitions: tally.partitions, cachedDays: read.cachedDays });
     return {
       table,
       algorithm: input.algorithm,

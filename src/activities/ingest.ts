@@ -55,7 +55,7 @@ export function makeIngestCandles(deps: ActivityDeps) {
     const { workflowId, runId } = callerRun(ctx.info);
     const tally = new PartitionTally();
     for (const day of daysOf(input.from, input.to)) {
-      checkpoint(ctx, { day });
+      await checkpoint(ctx, { day });
       const fetched = await withHeartbeats(ctx, { day }, () =>
         source.fetchDay(input.symbol, day, { signal: ctx.cancellationSignal, onProgress: (d) => ctx.heartbeat({ day, d }) }),
       );
@@ -65,7 +65,7 @@ export function makeIngestCandles(deps: ActivityDeps) {
         ctx.log.warn('source gaps/duplicates', { day, missingMinutes: fetched.missingMinutes, duplicates: fetched.duplicates });
       }
       const checksum = partitionChecksum([input.symbol, day], [['ts', c.ts], ...CANDLE_COLUMNS.map((k) => [k, c[k]] as const)]);
-      const written = await replacePartition(deps.db, {
+      const written = replacePartition(deps.db, {
         table: 'candles',
         symbol: input.symbol,
         partition: day,
@@ -75,8 +75,9 @@ export function makeIngestCandles(deps: ActivityDeps) {
         },
         ledger: { code_version: source.version, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
       });
-      tally.add(checksum, written);
+      await tally.add(checksum, written);
     }
+    await tally.flush();
     ctx.log.info('ingested candles', { rows: tally.rows, partitions: tally.partitions, source: source.name });
     return {
       table: 'candles',
