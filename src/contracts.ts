@@ -253,15 +253,28 @@ export const BackfillCounters = z.object({
 });
 export type BackfillCounters = z.infer<typeof BackfillCounters>;
 
+/** Where one lane of a pipelined backfill is: the window it works on, and what it did or skipped there so far. */
+export const BackfillLane = z.object({
+  window: z.number().int().min(0),
+  done: Count,
+  skipped: Count,
+});
+export type BackfillLane = z.infer<typeof BackfillLane>;
+
 /** What continue-as-new carries to the next run of a backfill; absent on the first run. */
 export const BackfillCarry = z.object({
   counters: BackfillCounters,
   failed: z.array(FailedPartitions),
-  /** Index of the phase the chain was in (0 ingest, 1 features, 2 evaluate). */
+  /** Index of the phase the chain was in (0 ingest, 1 features, 2 evaluate); chains without `step` resume there. */
   phase: z.number().int().min(0).max(3),
-  /** Partitions done and skipped so far in the current phase: a re-plan after continue-as-new must not count them as skipped again. */
+  /** Partitions done and skipped so far in the current phase (or step): a re-plan after continue-as-new must not count them as skipped again. */
   phaseDone: Count,
   phaseSkipped: Count,
+  /**
+   * Pipelined backfills (`src/workflows/lanes.ts`): where each phase's lane was. Absent for a
+   * chain that plans whole-range phases one after another.
+   */
+  lanes: z.array(BackfillLane).optional(),
   /** Epoch ms of the first run's start: rate and ETA span the chain; `force` redoes only what is older. */
   startedAt: z.number(),
   paused: z.boolean(),
@@ -303,6 +316,11 @@ export const BackfillInput = z
      * at once. Optional, so runs recorded before it existed replay unchanged.
      */
     conflictWaitSeconds: z.number().int().min(0).max(86_400).optional(),
+    /**
+     * Days per pipeline window of a multi-phase backfill (see `src/workflows/windows.ts`);
+     * chosen from the chunk size when absent (~4 months). Optional, so older runs replay unchanged.
+     */
+    windowDays: z.number().int().min(1).max(MAX_RANGE_DAYS).optional(),
     /** Set by the workflow itself when it continues as new. */
     carry: BackfillCarry.optional(),
   })

@@ -23,6 +23,7 @@ import {
   BackfillInput,
   rangeDays,
   type BackfillCarry,
+  type BackfillLane,
   type BackfillCounters,
   type BackfillProgress,
   type BackfillResult,
@@ -32,6 +33,8 @@ import { parseInput } from '../failures';
 import { backfillProgressQuery, backfillSearchAttributes, pauseBackfillSignal, resumeBackfillSignal } from './backfill-api';
 import { DEFAULT_CONFLICT_WAIT_SECONDS, runChildWaitingOutConflicts } from './child-conflict';
 import { withDefaultChunkDays } from './chunk-days';
+import { runLanes } from './lanes';
+import { runsInWindows, windowDays, windowsOf } from './windows';
 import { ACTIVITY_OPTIONS, childOptions } from './common';
 import { evaluate } from './evaluate';
 import { features } from './features';
@@ -40,6 +43,10 @@ import { ingest } from './ingest';
 export { backfillProgressQuery, pauseBackfillSignal, resumeBackfillSignal } from './backfill-api';
 
 const { planBackfill } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, startToCloseTimeout: '5 minutes' });
+
+/** Day-major order of planned runs: by first day, then symbol, then flow. */
+const dayMajor = (a: PlannedRun, b: PlannedRun): number =>
+  a.from < b.from ? -1 : a.from > b.from ? 1 : a.symbol.localeCompare(b.symbol) || a.flow.localeCompare(b.flow);
 
 /** The deepest cause of a failure as `Type: message`: what a person needs to fix a partition. */
 function rootCauseText(err: unknown): string {
@@ -84,9 +91,9 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
   const runNumber = carry?.runs ?? 1;
   let paused = carry?.paused ?? false;
   let phaseIndex = carry?.phase ?? 0;
-  let phaseDone = carry?.phaseDone ?? 0;
-  let phaseSkipped = carry?.phaseSkipped ?? 0;
   let phaseName = 'planning';
+  // A pipelined backfill describes where each lane is instead (set once its windows are known).
+  let describePhase = (): string => phaseName;
   let stopped = false;
   let runningPartitions = 0;
   const inFlight = new Set<Promise<void>>();
@@ -106,7 +113,7 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
       running: runningPartitions,
       runningChildren: inFlight.size,
       paused,
-      phase: phaseName,
+      phase: describePhase(),
       partitionsPerSecond: rate,
       etaSeconds: remaining === 0 ? 0 : rate > 0 ? remaining / rate : null,
       startedAt,
@@ -141,7 +148,11 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
     return again.runs.length > 0 || again.upstreamMissing.length > 0;
   };
 
-  const startRun = (run: PlannedRun): void => {
+  /** Done and skipped partitions of the current phase (or of one lane's window), for re-plans after continue-as-new. */
+  type Tally = { done: number; skipped: number };
+  const phaseTally: Tally = { done: carry?.phaseDone ?? 0, skipped: carry?.phaseSkipped ?? 0 };
+
+  const startRun = (run: PlannedRun, tally: Tally = phaseTally): Promise<void> => {
     counters.children++;
     startedThisRun++;
     runningPartitions += run.days;
@@ -154,11 +165,11 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
           // Done by the run that held the child ID while we waited: nothing left to do, so skipped.
           if (outcome.status === 'done-elsewhere') {
             counters.skipped += run.days;
-            phaseSkipped += run.days;
+            tally.skipped += run.days;
             return;
           }
           counters.done += run.days;
-          phaseDone += run.days;
+          tally.done += run.days;
         },
         (err: unknown) => {
           // Our own cancellation propagates; anything else (even a child cancelled by someone else) is this run's failure.
@@ -171,36 +182,71 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
         inFlight.delete(p);
       });
     inFlight.add(p);
+    return p;
   };
 
+  /** Plans one phase over `from..to`; counts what it newly skips against `tally` and records upstream failures. */
+  const planPart = async (phase: number, from: string, to: string, tally: Tally): Promise<PlannedRun[]> => {
+    const plan = await planBackfill({
+      symbols: [...new Set(input.symbols)],
+      flows: PHASES[phase].flows.filter((f) => flows.includes(f)),
+      selected: input.flows,
+      from,
+      to,
+      chunkDays: input.chunkDays,
+      force: input.force,
+      forceBefore: startedAt,
+      exclude: failed,
+    });
+    // After continue-as-new, what was already done or skipped here shows up as skipped again.
+    const newlySkipped = Math.max(0, plan.skipped - tally.done - tally.skipped);
+    counters.skipped += newlySkipped;
+    tally.skipped += newlySkipped;
+    for (const f of plan.upstreamMissing) recordFailure(f);
+    // Day-major order: every symbol and flow of the phase advances together.
+    return [...plan.runs].sort(dayMajor);
+  };
+
+  const continueAsNewDue = (): boolean => startedThisRun >= input.continueAsNewAfter || workflowInfo().continueAsNewSuggested;
+
+  // Several phases: a pipeline of windows (lanes.ts), unless this chain started before it.
+  // Asked only when it matters, so single-phase runs record no marker.
+  const usedPhases = PHASES.flatMap((p, i) => (p.flows.some((f) => flows.includes(f)) ? [i] : []));
+  const windowed = usedPhases.length > 1 && runsInWindows(carry);
+  const lanes: BackfillLane[] = carry?.lanes ?? usedPhases.map(() => ({ window: 0, done: 0, skipped: 0 }));
   let continueAsNew = false;
   try {
-    for (; phaseIndex < PHASES.length && !stopped && !continueAsNew; phaseIndex++, phaseDone = 0, phaseSkipped = 0) {
-      const phaseFlows = PHASES[phaseIndex].flows.filter((f) => flows.includes(f));
-      if (!phaseFlows.length) continue;
-      phaseName = PHASES[phaseIndex].name;
-      const plan = await planBackfill({
-        symbols: [...new Set(input.symbols)],
-        flows: phaseFlows,
-        selected: input.flows,
-        from: input.from,
-        to: input.to,
-        chunkDays: input.chunkDays,
-        force: input.force,
-        forceBefore: startedAt,
-        exclude: failed,
+    if (windowed) {
+      const windows = windowsOf(input.from, input.to, input.windowDays ?? windowDays(input.chunkDays));
+      // e.g. "ingest 5/30, features 4/30, evaluate 3/30" (windows each lane is on).
+      describePhase = () =>
+        phaseName !== 'pipeline'
+          ? phaseName
+          : usedPhases.map((p, j) => `${PHASES[p].name} ${Math.min(lanes[j].window + 1, windows.length)}/${windows.length}`).join(', ');
+      phaseName = 'pipeline';
+      const outcome = await runLanes({
+        windows,
+        usedPhases,
+        concurrency: input.concurrency,
+        lanes,
+        plan: (part, lane) => planPart(part.phase, part.from, part.to, lane),
+        start: (run, lane) => startRun(run, lane),
+        running: () => inFlight.size,
+        stopped: () => stopped,
+        paused: () => paused,
+        continueAsNewDue,
       });
-      // After continue-as-new, what this phase already did or skipped shows up as skipped again.
-      const newlySkipped = Math.max(0, plan.skipped - phaseDone - phaseSkipped);
-      counters.skipped += newlySkipped;
-      phaseSkipped += newlySkipped;
-      for (const f of plan.upstreamMissing) recordFailure(f);
-      // Day-major order: every symbol and flow of the phase advances together.
-      const runs = [...plan.runs].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.symbol.localeCompare(b.symbol) || a.flow.localeCompare(b.flow)));
+      continueAsNew = outcome === 'continue-as-new';
+      await Promise.all(inFlight);
+    }
+    for (; !windowed && phaseIndex < PHASES.length && !stopped && !continueAsNew; phaseIndex++, phaseTally.done = 0, phaseTally.skipped = 0) {
+      if (!usedPhases.includes(phaseIndex)) continue;
+      phaseName = PHASES[phaseIndex].name;
+      const runs = await planPart(phaseIndex, input.from, input.to, phaseTally);
       for (const run of runs) {
         await condition(() => stopped || (!paused && inFlight.size < input.concurrency));
         if (stopped) break;
-        if (startedThisRun >= input.continueAsNewAfter || workflowInfo().continueAsNewSuggested) {
+        if (continueAsNewDue()) {
           continueAsNew = true;
           break;
         }
@@ -216,7 +262,17 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
   }
 
   if (continueAsNew && !stopped) {
-    const next: BackfillCarry = { counters, failed, phase: phaseIndex, phaseDone, phaseSkipped, startedAt, paused, runs: runNumber + 1 };
+    const next: BackfillCarry = {
+      counters,
+      failed,
+      phase: windowed ? 0 : phaseIndex,
+      phaseDone: phaseTally.done,
+      phaseSkipped: phaseTally.skipped,
+      ...(windowed ? { lanes } : {}),
+      startedAt,
+      paused,
+      runs: runNumber + 1,
+    };
     const goOn = makeContinueAsNewFunc<typeof backfill>({ typedSearchAttributes: backfillSearchAttributes(input) });
     return goOn({ ...input, carry: next });
   }

@@ -5,7 +5,6 @@
  * partition naming the other run, and a re-run finishes it.
  */
 import type { Client } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BackfillInput, BackfillResult } from '../../src/contracts';
 import { listMaterializations } from '../../src/db/ledger';
@@ -15,6 +14,7 @@ import type { MarketSource } from '../../src/sources/types';
 import { backfillWorkflowId } from '../../src/workflows/backfill-api';
 import { CHILD_ID_CONFLICT_TYPE, WAIT_FOR_CHILD_ID_CONFLICT } from '../../src/workflows/child-conflict';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
+import { patchMarkers } from '../helpers/history';
 
 /** A fetch held until the test releases it: `entered` resolves once a fetch is waiting. */
 interface Hold {
@@ -63,14 +63,6 @@ async function conflictSeen(client: Client, workflowId: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${workflowId} did not run into the child ID conflict within 30 s`);
-}
-
-/** The payload text of every patch marker in a history: which patches the run went through. */
-function patchMarkers(events: temporal.api.history.v1.IHistoryEvent[]): string[] {
-  return events
-    .map((e) => e.markerRecordedEventAttributes)
-    .filter((m) => m?.markerName === 'core_patch')
-    .flatMap((m) => Object.values(m?.details ?? {}).flatMap((p) => (p.payloads ?? []).map((x) => Buffer.from(x.data ?? []).toString('utf8'))));
 }
 
 describe('backfill whose child ID is held by another run', () => {

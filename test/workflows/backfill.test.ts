@@ -7,12 +7,14 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BackfillProgress, BackfillResult, type BackfillInput } from '../../src/contracts';
-import { daysOf } from '../../src/dates';
+import { addDays, daysOf } from '../../src/dates';
 import { listMaterializations } from '../../src/db/ledger';
 import { syntheticSource } from '../../src/sources';
 import type { MarketSource } from '../../src/sources/types';
 import { backfillProgressQuery, backfillWorkflowId, pauseBackfillSignal, resumeBackfillSignal } from '../../src/workflows/backfill-api';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
+import { patchMarkers } from '../helpers/history';
+import { WINDOWED_PHASES_PATCH } from '../../src/workflows/windows';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -108,6 +110,9 @@ async function childrenOf(client: Client, workflowId: string, since = 0): Promis
   }
   return out;
 }
+
+/** The day `n` days before `day`. */
+const daysBefore = (day: string, n: number): string => addDays(day, -n);
 
 /** Largest number of intervals open at once. */
 function maxOverlap(intervals: ReadonlyArray<{ startedAt: number; closedAt?: number }>): number {
@@ -211,6 +216,47 @@ describe('backfill on a real dev server', () => {
     expect(maxOverlap(kids)).toBeLessThanOrEqual(3);
     const evaluations = await ledger('ETH-USD', '2024-04-01', '2024-04-06', 'evaluations');
     expect(evaluations.map((m) => m.partition)).toEqual(daysOf('2024-04-01', '2024-04-06'));
+  });
+
+  it('pipelined windows: each flow waits for its upstream windows, windows overlap, continue-as-new mid-pipeline, a rerun skips all', async () => {
+    // 3 windows of 4 days, 2-day chunks: per window 2 ingest, 2 + 2 feature and 2 evaluate children.
+    const input: BackfillInput = {
+      symbols: ['DOGE-USD'], flows: ['evaluate'], from: '2024-05-01', to: '2024-05-12', withUpstream: true, chunkDays: 2, windowDays: 4, concurrency: 3, continueAsNewAfter: 7,
+    };
+    const { result, started, handle } = await runBackfill(input);
+    expect(result).toMatchObject({ status: 'completed', total: 48, done: 48, skipped: 0, failed: 0, children: 24 });
+    expect(result.runs).toBeGreaterThan(1);
+    const kids = await childrenOf(stack.client, backfillWorkflowId(input), started);
+    expect(kids).toHaveLength(24);
+    expect(kids.every((k) => k.outcome === 'completed')).toBe(true);
+    expect(maxOverlap(kids)).toBeLessThanOrEqual(3);
+    // The first run chose the pipeline (patch marker) and its continue-as-new chain kept it.
+    const firstRun = await stack.client.workflow.getHandle(backfillWorkflowId(input), handle.firstExecutionRunId).fetchHistory();
+    expect(patchMarkers(firstRun.events ?? [])).toEqual([expect.stringContaining(WINDOWED_PHASES_PATCH)]);
+
+    const range = (k: ChildRecord) => k.workflowId.split('/')[2].split('..');
+    const flow = (k: ChildRecord) => k.workflowId.split('/')[0];
+    const overlaps = (k: ChildRecord, from: string, to: string) => range(k)[0] <= to && range(k)[1] >= from;
+    for (const k of kids) {
+      const [from, to] = range(k);
+      // Features read two look-back days of candles; evaluation reads both feature sets of its days.
+      const upstream =
+        flow(k) === 'evaluate'
+          ? kids.filter((u) => flow(u).startsWith('features-') && overlaps(u, from, to))
+          : flow(k).startsWith('features-')
+            ? kids.filter((u) => flow(u) === 'ingest' && overlaps(u, daysBefore(from, 2), to))
+            : [];
+      if (upstream.length) expect(Math.max(...upstream.map((u) => u.closedAt ?? Infinity))).toBeLessThanOrEqual(k.startedAt);
+    }
+    // Pipelined, not phase by phase: the second window's ingest started while the first window's features still ran.
+    const secondIngest = kids.filter((k) => flow(k) === 'ingest' && range(k)[0] >= '2024-05-05' && range(k)[0] <= '2024-05-08');
+    const firstFeatures = kids.filter((k) => flow(k).startsWith('features-') && range(k)[1] <= '2024-05-04');
+    expect(Math.min(...secondIngest.map((k) => k.startedAt))).toBeLessThan(Math.max(...firstFeatures.map((k) => k.closedAt ?? Infinity)));
+    const evaluations = await ledger('DOGE-USD', '2024-05-01', '2024-05-12', 'evaluations');
+    expect(evaluations.map((m) => m.partition)).toEqual(daysOf('2024-05-01', '2024-05-12'));
+
+    const again = await runBackfill(input);
+    expect(again.result).toMatchObject({ status: 'completed', total: 48, done: 0, skipped: 48, children: 0 });
   });
 
   it('a failing partition does not stop the others, the result names it, and the next backfill does only it', async () => {

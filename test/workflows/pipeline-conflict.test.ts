@@ -11,6 +11,7 @@ import { listMaterializations } from '../../src/db/ledger';
 import { flowWorkflowId, pipelineWorkflowId } from '../../src/ids';
 import { CHILD_ID_CONFLICT_TYPE, PIPELINE_WAIT_FOR_CHILD_ID_CONFLICT } from '../../src/workflows/child-conflict';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
+import { patchMarkers } from '../helpers/history';
 
 /** Polls until the run's history shows a child start refused because the ID was taken. */
 async function conflictSeen(client: Client, workflowId: string): Promise<void> {
@@ -21,14 +22,6 @@ async function conflictSeen(client: Client, workflowId: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${workflowId} did not run into the child ID conflict within 30 s`);
-}
-
-/** The payload text of every patch marker in a history: which patches the run went through. */
-function patchMarkers(events: temporal.api.history.v1.IHistoryEvent[]): string[] {
-  return events
-    .map((e) => e.markerRecordedEventAttributes)
-    .filter((m) => m?.markerName === 'core_patch')
-    .flatMap((m) => Object.values(m?.details ?? {}).flatMap((p) => (p.payloads ?? []).map((x) => Buffer.from(x.data ?? []).toString('utf8'))));
 }
 
 /** Workflow types of the children a run started, in order. */
