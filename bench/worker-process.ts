@@ -22,9 +22,13 @@ export interface BenchWorker {
   stop(): Promise<void>;
 }
 
-/** Starts `src/worker.ts` with `env` and resolves once it polls. */
+/**
+ * Starts `src/worker.ts` with `env` and resolves once it polls. BENCH_WORKER_NODE_FLAGS adds
+ * Node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the measured worker.
+ */
 export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 120_000): Promise<BenchWorker> {
-  const child: ChildProcess = spawn(process.execPath, [...WORKER_NODE_FLAGS, 'src/worker.ts'], {
+  const extraFlags = (process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...WORKER_NODE_FLAGS, ...extraFlags, 'src/worker.ts'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...WORKER_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
