@@ -37,11 +37,13 @@ const TAGS: Record<string, string> = {
   v1: 'the four flows and the pipeline as first released (before the lineage patch)',
   v2: "pipeline with patch 'pipeline-lineage-check': after B and C it checks both cover what its ingest stored and records the lineage in its memo",
   v3: "flows with patch 'activity-wait-cancellation': a cancelled flow waits for its activity to stop at a partition boundary; optional ingest task queue routing",
-  v4: "backfill with patch 'backfill-wait-for-child-id-conflict': a child start refused because another run holds the ID is retried after durable timers (re-planned first) up to conflictWaitSeconds, then fails the partition naming that run",  v5: "backfill with patch 'backfill-default-chunk-days-62': a backfill that does not name chunkDays plans 62-day chunks (31 before)",
+  v4: "backfill with patch 'backfill-wait-for-child-id-conflict': a child start refused because another run holds the ID is retried after durable timers (re-planned first) up to conflictWaitSeconds, then fails the partition naming that run",
+  v5: "backfill with patch 'backfill-default-chunk-days-62': a backfill that does not name chunkDays plans 62-day chunks (31 before)",
   v6: "pipeline with patch 'pipeline-wait-for-child-id-conflict': a child start refused because another run (e.g. a backfill) holds the ID is retried after durable timers up to conflictWaitSeconds (600 by default), then fails the pipeline with ChildWorkflowIdConflict naming that run",
+  v7: "backfill with patch 'backfill-windowed-phases': a multi-phase backfill runs as a pipeline of windows (one lane per phase, lanes overlap) and carries each lane's window across continue-as-new",
 };
 /** The tag new recordings get unless `--tag` says otherwise: the current workflow code. */
-const CURRENT_TAG = 'v6';
+const CURRENT_TAG = 'v7';
 
 const DAY = '2024-01-15';
 
@@ -211,6 +213,29 @@ const SCENARIOS: Scenario[] = [
       const last = await ok.client.workflow.getHandle(workflowId).describe();
       if (result.status !== 'completed' || result.runs < 2 || last.runId === handle.firstExecutionRunId) {
         throw new Error(`backfill-continued-as-new: expected a completed backfill over several runs, got ${JSON.stringify(result)}`);
+      }
+      return [
+        { workflowId, runId: handle.firstExecutionRunId, part: 'first-run' },
+        { workflowId, runId: last.runId, part: 'last-run' },
+      ];
+    },
+  },
+  {
+    name: 'backfill-pipelined',
+    covers:
+      'evaluate backfill with upstream over 6 days in 2-day windows (patch backfill-windowed-phases: ingest, features and evaluate lanes overlap), one child per day, continuing as new every 8 children: its first run and its last run (completed)',
+    unavailable: () => (sourceFileExists('src/workflows/lanes.ts') ? undefined : 'src/workflows/lanes.ts has not landed yet'),
+    run: async ({ ok }) => {
+      const { backfillWorkflowId } = await import('../src/workflows/backfill-api');
+      const input = {
+        symbols: ['BNB-USD'], flows: ['evaluate' as const], from: '2024-02-10', to: '2024-02-15', withUpstream: true, chunkDays: 1, windowDays: 2, concurrency: 2, continueAsNewAfter: 8,
+      };
+      const workflowId = backfillWorkflowId(input);
+      const handle = await ok.client.workflow.start('backfill', { taskQueue: ok.config.taskQueue, workflowId, args: [input] });
+      const result = (await handle.result()) as { status: string; runs: number; done: number };
+      const last = await ok.client.workflow.getHandle(workflowId).describe();
+      if (result.status !== 'completed' || result.done !== 24 || result.runs < 2) {
+        throw new Error(`backfill-pipelined: expected 24 partitions done over several runs, got ${JSON.stringify(result)}`);
       }
       return [
         { workflowId, runId: handle.firstExecutionRunId, part: 'first-run' },
