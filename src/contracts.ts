@@ -265,9 +265,9 @@ export type BackfillLane = z.infer<typeof BackfillLane>;
 export const BackfillCarry = z.object({
   counters: BackfillCounters,
   failed: z.array(FailedPartitions),
-  /** Index of the phase the chain was in (0 ingest, 1 features, 2 evaluate); chains without `step` resume there. */
+  /** Index of the phase the chain was in (0 ingest, 1 features, 2 evaluate); chains without `lanes` resume there (0 in pipelined chains). */
   phase: z.number().int().min(0).max(3),
-  /** Partitions done and skipped so far in the current phase (or step): a re-plan after continue-as-new must not count them as skipped again. */
+  /** Partitions done and skipped so far in the current phase (chains without `lanes`): a re-plan after continue-as-new must not count them as skipped again. */
   phaseDone: Count,
   phaseSkipped: Count,
   /**

@@ -41,10 +41,11 @@ export interface LaneHost {
 /** How the scheduler ended: every lane finished, the backfill was stopped, or it should continue as new. */
 export type LanesOutcome = 'done' | 'stopped' | 'continue-as-new';
 
+/** A planned run waiting for a slot, and how to tell its lane once it has ended. */
 interface Queued {
   readonly lane: number;
   readonly run: PlannedRun;
-  readonly started: (ended: Promise<void>) => void;
+  readonly onStarted: (ended: Promise<void>) => void;
 }
 
 /**
@@ -70,8 +71,8 @@ export async function runLanes(host: LaneHost): Promise<LanesOutcome> {
       );
       if (leaving || host.stopped()) return;
       const runs = await host.plan({ phase: host.usedPhases[j], ...host.windows[w] }, state);
-      const ended = await Promise.all(runs.map((run) => new Promise<Promise<void>>((started) => queue.push({ lane: j, run, started }))));
-      await Promise.all(ended);
+      // The window is finished once every run's child has ended (it is started by the dispatcher below).
+      await Promise.all(runs.map((run) => new Promise<void>((resolve, reject) => queue.push({ lane: j, run, onStarted: (ended) => ended.then(resolve, reject) }))));
     }
   };
   for (let j = 0; j <= last; j++) {
@@ -103,7 +104,7 @@ export async function runLanes(host: LaneHost): Promise<LanesOutcome> {
     let pick = 0;
     for (let k = 1; k < queue.length; k++) if (queue[k].lane > queue[pick].lane) pick = k;
     const [next] = queue.splice(pick, 1);
-    next.started(host.start(next.run, host.lanes[next.lane]));
+    next.onStarted(host.start(next.run, host.lanes[next.lane]));
   }
   // Lanes still waiting for a window give up; children already started run to their end.
   leaving = true;
