@@ -1,17 +1,20 @@
 /**
  * Bench section `backfill`: the backfill workflow end to end on a fresh persistent dev server
- * (SQLite state file) and a fresh SQLite database per case, with the worker in this process
- * (so the RSS figure covers worker + client + SQLite; sampled every 100 ms).
+ * (SQLite state file) and a fresh SQLite database per case, with the worker in a process of its
+ * own started like `npm run worker` (RSS of all its threads sampled every 100 ms, CPU from /proc).
  * Cases: features-c over 365 days with ingest present, for several chunk sizes K (the default
  * and K = 1); and `--with-upstream` over 3,650 days (ingest + B + C + evaluate).
  * BENCH_BACKFILL_CASES=chunks,k1,upstream picks cases; BENCH_BACKFILL_KS=7,15,31,62 the K sweep;
  * BENCH_BACKFILL_UPSTREAM_DAYS shortens the with-upstream case (default 3,650) for quick comparisons
  * and BENCH_BACKFILL_UPSTREAM_K sets its chunk size (default: the product default).
+ * Also reports how many upstream days the feature and evaluation activities read from the
+ * worker's partition cache rather than the database (from their log lines).
  * Prints figures only; nothing here asserts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime } from '@temporalio/worker';
@@ -44,6 +47,29 @@ interface Measured {
   readonly maxHistory: number;
   readonly children: number;
   readonly runs: number;
+  /** Upstream days the feature and evaluation activities read from the partition cache, and from the database. */
+  readonly cachedDays: number;
+  readonly databaseDays: number;
+}
+
+/** Sums the `cachedDays` / `databaseDays` the feature and evaluation activities logged into the worker's database. */
+function upstreamReads(dbFile: string): { cachedDays: number; databaseDays: number } {
+  const db = new SQLite(dbFile, { readonly: true });
+  try {
+    const rows = db
+      .prepare("select attrs from logs where message in ('computed features', 'evaluated features') and attrs is not null")
+      .all() as Array<{ attrs: string }>;
+    let cachedDays = 0;
+    let databaseDays = 0;
+    for (const row of rows) {
+      const attrs = JSON.parse(row.attrs) as { cachedDays?: number; databaseDays?: number };
+      cachedDays += attrs.cachedDays ?? 0;
+      databaseDays += attrs.databaseDays ?? 0;
+    }
+    return { cachedDays, databaseDays };
+  } finally {
+    db.close();
+  }
 }
 
 /** Largest history (events) of any workflow on the task queue: the backfill's runs and every child. */
@@ -76,6 +102,7 @@ async function measure(fx: Fixture, label: string, input: BackfillInput, prepare
   const client = fx.env.client;
   const run = async (i: BackfillInput) =>
     BackfillResult.parse(await client.workflow.execute('backfill', { taskQueue, workflowId: `${backfillWorkflowId(i)}/${taskQueue}`, args: [i] }));
+  let measured: Omit<Measured, 'cachedDays' | 'databaseDays'>;
   try {
     if (prepare) await run(prepare);
     const baseRssMb = rssMb(worker.pid);
@@ -90,7 +117,7 @@ async function measure(fx: Fixture, label: string, input: BackfillInput, prepare
     const serverCpu = cpuSeconds(fx.serverPid) - cpu0.server;
     if (result.failed) throw new Error(`${label}: ${result.failed} partitions failed: ${JSON.stringify(result.failures.slice(0, 3))}`);
     const partitions = result.done;
-    return {
+    measured = {
       label,
       seconds,
       partitions,
@@ -106,14 +133,18 @@ async function measure(fx: Fixture, label: string, input: BackfillInput, prepare
   } finally {
     await worker.stop();
   }
+  // Read once the worker has stopped: it flushes its log lines on the way out.
+  return { ...measured, ...upstreamReads(dbFile) };
 }
 
 function print(rows: readonly Measured[]): void {
-  console.log('| case | seconds | partitions | partitions/s | candles/s | children | runs | worker RSS start → peak (MiB) | CPU s worker / server | largest history (events) |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(
+    '| case | seconds | partitions | partitions/s | candles/s | children | runs | worker RSS start → peak (MiB) | CPU s worker / server | largest history (events) | upstream days from cache |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.label} | ${r.seconds.toFixed(2)} | ${r.partitions} | ${(r.partitions / r.seconds).toFixed(1)} | ${Math.round(r.candles / r.seconds).toLocaleString('en-US')} | ${r.children} | ${r.runs} | ${r.baseRssMb.toFixed(0)} → ${r.peakRssMb.toFixed(0)} | ${r.workerCpu.toFixed(1)} / ${r.serverCpu.toFixed(1)} | ${r.maxHistory} |`,
+      `| ${r.label} | ${r.seconds.toFixed(2)} | ${r.partitions} | ${(r.partitions / r.seconds).toFixed(1)} | ${Math.round(r.candles / r.seconds).toLocaleString('en-US')} | ${r.children} | ${r.runs} | ${r.baseRssMb.toFixed(0)} → ${r.peakRssMb.toFixed(0)} | ${r.workerCpu.toFixed(1)} / ${r.serverCpu.toFixed(1)} | ${r.maxHistory} | ${r.cachedDays} of ${r.cachedDays + r.databaseDays} |`,
     );
   }
 }

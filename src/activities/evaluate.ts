@@ -70,10 +70,13 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
     const toMs = dayStartMs(input.to) + DAY_MS;
     // The ledger's checksums let days this worker just wrote come from its partition cache.
     const checksums = (asset: string) => new Map(ledger.filter((m) => m.asset === asset).map((m) => [m.partition, m.checksum]));
-    // Only the close matters here (forward returns); reading one column instead of five saves a third of D's reads.
+    // Upstream days read from the partition cache and from the database (logged: the bench sums them).
     let cachedDays = 0;
+    let databaseDays = 0;
+    // Only the close matters here (forward returns); reading one column instead of five saves a third of D's reads.
     const candles = await readColumnsVerified(deps.db, 'candles', input.symbol, ['close'], fromMs, toMs, checksums('candles')).then((r) => {
       cachedDays += r.cachedDays;
+      databaseDays += r.databaseDays;
       return { ts: r.ts, close: r.values.close };
     });
     const featureData = new Map<AlgorithmId, Record<string, Float64Array>>();
@@ -82,6 +85,7 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
       const table = featureTable(a);
       const read = await readColumnsVerified(deps.db, table, input.symbol, algorithm.columns, fromMs, toMs, checksums(table));
       cachedDays += read.cachedDays;
+      databaseDays += read.databaseDays;
       const aligned: Record<string, Float64Array> = {};
       for (const c of algorithm.columns) aligned[c] = alignTo(candles.ts, read.ts, read.values[c]);
       featureData.set(a, aligned);
@@ -137,7 +141,7 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
     await tally.flush();
     const scores = algorithms.map((a) => scoreAlgorithm(a, [...perFeature.values()].filter((f) => f.algorithm === a)));
     const winner = scores.reduce((best, s) => (s.meanAbsRankIc > best.meanAbsRankIc ? s : best), scores[0]).algorithm;
-    ctx.log.info('evaluated features', { rows: tally.rows, partitions: tally.partitions, winner, cachedDays });
+    ctx.log.info('evaluated features', { rows: tally.rows, partitions: tally.partitions, winner, cachedDays, databaseDays });
     return {
       table: 'evaluations',
       ...tally.summary(input),

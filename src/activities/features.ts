@@ -77,7 +77,7 @@ export function makeComputeFeatures(deps: ActivityDeps) {
       await tally.add(checksum, written);
     }
     await tally.flush();
-    ctx.log.info('computed features', { algorithm: input.algorithm, version: algorithm.version, rows: tally.rows, partitions: tally.partitions, cachedDays: read.cachedDays });
+    ctx.log.info('computed features', { algorithm: input.algorithm, version: algorithm.version, rows: tally.rows, partitions: tally.partitions, cachedDays: read.cachedDays, databaseDays: read.databaseDays });
     return {
       table,
       algorithm: input.algorithm,

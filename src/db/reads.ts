@@ -89,7 +89,8 @@ export type SeriesTable = 'candles' | 'features_b' | 'features_c';
  * {@link readColumns}, but days the worker wrote itself come from its partition cache when the
  * ledger's checksum of that day (`checksums`, day -> checksum, as just read from the ledger)
  * matches the cached copy; the other days are read from the database in contiguous runs.
- * Same result as {@link readColumns} either way; `cachedDays` says how many days came from the cache.
+ * Same result as {@link readColumns} either way; `cachedDays` and `databaseDays` count the days
+ * (whole or partial) that came from each.
  */
 export async function readColumnsVerified(
   db: Db,
@@ -99,9 +100,10 @@ export async function readColumnsVerified(
   fromMs: number,
   toMs: number,
   checksums: ReadonlyMap<string, string>,
-): Promise<{ ts: Float64Array; values: Record<string, Float64Array>; cachedDays: number }> {
+): Promise<{ ts: Float64Array; values: Record<string, Float64Array>; cachedDays: number; databaseDays: number }> {
   const cache = db.recent;
-  if (!cache || toMs <= fromMs) return { ...(await readColumns(db, table, symbol, columns, fromMs, toMs)), cachedDays: 0 };
+  const days = toMs > fromMs ? daysOf(dayOf(fromMs), dayOf(toMs - 1)) : [];
+  if (!cache || !days.length) return { ...(await readColumns(db, table, symbol, columns, fromMs, toMs)), cachedDays: 0, databaseDays: days.length };
   // Segments in time order: a cached day, or a run of days to read from the database.
   const segments: Array<{ ts: Float64Array; values: Record<string, Float64Array> }> = [];
   let cachedDays = 0;
@@ -111,7 +113,7 @@ export async function readColumnsVerified(
     segments.push(await readColumns(db, table, symbol, columns, missFrom, untilMs));
     missFrom = undefined;
   };
-  for (const day of daysOf(dayOf(fromMs), dayOf(toMs - 1))) {
+  for (const day of days) {
     const dayStart = Math.max(dayStartMs(day), fromMs);
     const dayEnd = Math.min(dayStartMs(day) + DAY_MS, toMs);
     const checksum = checksums.get(day);
@@ -127,7 +129,8 @@ export async function readColumnsVerified(
   await flushMisses(toMs);
   // One database read and nothing cached: its arrays are fresh already. Cached days are always
   // copied, so no caller can ever write into the cache.
-  return { ...(!cachedDays && segments.length === 1 ? segments[0] : concatenate(segments, columns)), cachedDays };
+  const joined = !cachedDays && segments.length === 1 ? segments[0] : concatenate(segments, columns);
+  return { ...joined, cachedDays, databaseDays: days.length - cachedDays };
 }
 
 /** The rows of a cached day with `fromMs <= ts < toMs` (views, no copy). */
