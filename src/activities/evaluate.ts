@@ -32,8 +32,13 @@ export function evaluationCodeVersion(algorithms: readonly AlgorithmId[]): strin
   return [EVALUATION_VERSION, ...algorithms.map((a) => getAlgorithm(a).version)].join('+');
 }
 
-/** Aligns feature rows to candle timestamps (they come from the same minutes; gaps become NaN). */
+/**
+ * Aligns feature rows to candle timestamps (they come from the same minutes; gaps become NaN).
+ * Usually both have exactly the same minutes: then the values are returned as they are, saving
+ * a chunk-sized allocation per feature.
+ */
 function alignTo(ts: Float64Array, featureTs: Float64Array, values: Float64Array): Float64Array {
+  if (sameValues(ts, featureTs)) return values;
   const out = new Float64Array(ts.length).fill(Number.NaN);
   let j = 0;
   for (let i = 0; i < ts.length; i++) {
@@ -41,6 +46,12 @@ function alignTo(ts: Float64Array, featureTs: Float64Array, values: Float64Array
     if (j < featureTs.length && featureTs[j] === ts[i]) out[i] = values[j];
   }
   return out;
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Creates the evaluation activity bound to its dependencies. */
