@@ -20,6 +20,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../src/config';
+import type { BackfillInput } from '../src/contracts';
 import { flowWorkflowId, pipelineWorkflowId } from '../src/ids';
 import { syntheticSource } from '../src/sources';
 import type { MarketSource } from '../src/sources/types';
@@ -115,6 +116,25 @@ async function runToEnd(stack: TestStack, workflowType: string, workflowId: stri
     });
 }
 
+/**
+ * Runs a backfill that must continue as new at least once and complete with `partitions` done;
+ * records its first run (ended by continue-as-new) and its last run.
+ */
+async function recordContinuedBackfill(stack: TestStack, scenario: string, input: BackfillInput, partitions: number): Promise<RecordedRun[]> {
+  const { backfillWorkflowId } = await import('../src/workflows/backfill-api');
+  const workflowId = backfillWorkflowId(input);
+  const handle = await stack.client.workflow.start('backfill', { taskQueue: stack.config.taskQueue, workflowId, args: [input] });
+  const result = (await handle.result()) as { status: string; runs: number; done: number };
+  const last = await stack.client.workflow.getHandle(workflowId).describe();
+  if (result.status !== 'completed' || result.done !== partitions || result.runs < 2 || last.runId === handle.firstExecutionRunId) {
+    throw new Error(`${scenario}: expected ${partitions} partitions done over several runs, got ${JSON.stringify(result)}`);
+  }
+  return [
+    { workflowId, runId: handle.firstExecutionRunId, part: 'first-run' },
+    { workflowId, runId: last.runId, part: 'last-run' },
+  ];
+}
+
 function sourceFileExists(relative: string): boolean {
   return fs.existsSync(path.join(PROJECT_ROOT, relative));
 }
@@ -204,44 +224,26 @@ const SCENARIOS: Scenario[] = [
     name: 'backfill-continued-as-new',
     covers: 'backfill of features-b with upstream over 4 days, one child per day, continuing as new every 3 children: its first run (ended by continue-as-new) and its last run (completed)',
     unavailable: () => (sourceFileExists('src/workflows/backfill.ts') ? undefined : 'src/workflows/backfill.ts has not landed yet'),
-    run: async ({ ok }) => {
-      const { backfillWorkflowId } = await import('../src/workflows/backfill-api');
-      const input = { symbols: ['ADA-USD'], flows: ['features-b' as const], from: '2024-02-01', to: '2024-02-04', withUpstream: true, chunkDays: 1, concurrency: 2, continueAsNewAfter: 3 };
-      const workflowId = backfillWorkflowId(input);
-      const handle = await ok.client.workflow.start('backfill', { taskQueue: ok.config.taskQueue, workflowId, args: [input] });
-      const result = (await handle.result()) as { status: string; runs: number };
-      const last = await ok.client.workflow.getHandle(workflowId).describe();
-      if (result.status !== 'completed' || result.runs < 2 || last.runId === handle.firstExecutionRunId) {
-        throw new Error(`backfill-continued-as-new: expected a completed backfill over several runs, got ${JSON.stringify(result)}`);
-      }
-      return [
-        { workflowId, runId: handle.firstExecutionRunId, part: 'first-run' },
-        { workflowId, runId: last.runId, part: 'last-run' },
-      ];
-    },
+    run: ({ ok }) =>
+      recordContinuedBackfill(
+        ok,
+        'backfill-continued-as-new',
+        { symbols: ['ADA-USD'], flows: ['features-b'], from: '2024-02-01', to: '2024-02-04', withUpstream: true, chunkDays: 1, concurrency: 2, continueAsNewAfter: 3 },
+        4 * 2,
+      ),
   },
   {
     name: 'backfill-pipelined',
     covers:
       'evaluate backfill with upstream over 6 days in 2-day windows (patch backfill-windowed-phases: ingest, features and evaluate lanes overlap), one child per day, continuing as new every 8 children: its first run and its last run (completed)',
     unavailable: () => (sourceFileExists('src/workflows/lanes.ts') ? undefined : 'src/workflows/lanes.ts has not landed yet'),
-    run: async ({ ok }) => {
-      const { backfillWorkflowId } = await import('../src/workflows/backfill-api');
-      const input = {
-        symbols: ['BNB-USD'], flows: ['evaluate' as const], from: '2024-02-10', to: '2024-02-15', withUpstream: true, chunkDays: 1, windowDays: 2, concurrency: 2, continueAsNewAfter: 8,
-      };
-      const workflowId = backfillWorkflowId(input);
-      const handle = await ok.client.workflow.start('backfill', { taskQueue: ok.config.taskQueue, workflowId, args: [input] });
-      const result = (await handle.result()) as { status: string; runs: number; done: number };
-      const last = await ok.client.workflow.getHandle(workflowId).describe();
-      if (result.status !== 'completed' || result.done !== 24 || result.runs < 2) {
-        throw new Error(`backfill-pipelined: expected 24 partitions done over several runs, got ${JSON.stringify(result)}`);
-      }
-      return [
-        { workflowId, runId: handle.firstExecutionRunId, part: 'first-run' },
-        { workflowId, runId: last.runId, part: 'last-run' },
-      ];
-    },
+    run: ({ ok }) =>
+      recordContinuedBackfill(
+        ok,
+        'backfill-pipelined',
+        { symbols: ['BNB-USD'], flows: ['evaluate'], from: '2024-02-10', to: '2024-02-15', withUpstream: true, chunkDays: 1, windowDays: 2, concurrency: 2, continueAsNewAfter: 8 },
+        6 * 4,
+      ),
   },
   {
     name: 'backfill-default-chunk-days',

@@ -4,7 +4,6 @@
  * it waits and finishes the partition instead of failing it; past its bound it fails the
  * partition naming the other run, and a re-run finishes it.
  */
-import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BackfillInput, BackfillResult } from '../../src/contracts';
 import { listMaterializations } from '../../src/db/ledger';
@@ -14,7 +13,7 @@ import type { MarketSource } from '../../src/sources/types';
 import { backfillWorkflowId } from '../../src/workflows/backfill-api';
 import { CHILD_ID_CONFLICT_TYPE, WAIT_FOR_CHILD_ID_CONFLICT } from '../../src/workflows/child-conflict';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
-import { patchMarkers } from '../helpers/history';
+import { conflictSeen, patchMarkers } from '../helpers/history';
 
 /** A fetch held until the test releases it: `entered` resolves once a fetch is waiting. */
 interface Hold {
@@ -53,17 +52,6 @@ const slowSource: MarketSource = {
     return syntheticSource.fetchDay(symbol, day, options);
   },
 };
-
-/** Polls until the run's history shows a child start refused because the ID was taken. */
-async function conflictSeen(client: Client, workflowId: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    if (history.events?.some((e) => e.startChildWorkflowExecutionFailedEventAttributes)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${workflowId} did not run into the child ID conflict within 30 s`);
-}
 
 describe('backfill whose child ID is held by another run', () => {
   let server: TestWorkflowEnvironment;

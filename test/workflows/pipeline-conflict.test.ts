@@ -3,7 +3,7 @@
  * of its children's business IDs, on a real dev server with real activities: it waits on durable
  * timers and completes once the ID is released; past its bound it fails naming the other run.
  */
-import { ApplicationFailure, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PipelineInput, PipelineResult } from '../../src/contracts';
@@ -11,18 +11,7 @@ import { listMaterializations } from '../../src/db/ledger';
 import { flowWorkflowId, pipelineWorkflowId } from '../../src/ids';
 import { CHILD_ID_CONFLICT_TYPE, PIPELINE_WAIT_FOR_CHILD_ID_CONFLICT } from '../../src/workflows/child-conflict';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
-import { patchMarkers } from '../helpers/history';
-
-/** Polls until the run's history shows a child start refused because the ID was taken. */
-async function conflictSeen(client: Client, workflowId: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    if (history.events?.some((e) => e.startChildWorkflowExecutionFailedEventAttributes)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${workflowId} did not run into the child ID conflict within 30 s`);
-}
+import { conflictSeen, patchMarkers } from '../helpers/history';
 
 /** Workflow types of the children a run started, in order. */
 function childrenStarted(events: temporal.api.history.v1.IHistoryEvent[]): string[] {
