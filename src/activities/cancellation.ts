@@ -3,6 +3,7 @@
  * partitions they heartbeat and stop here if the workflow asked them to, so a cancelled child
  * ends promptly with every finished partition committed and none half-written.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 
@@ -13,7 +14,7 @@ import { CancelledFailure } from '@temporalio/common';
  * polls, heartbeats (cancellation arrives in their responses) and every other activity.
  */
 export async function checkpoint(ctx: Context, details: Record<string, unknown>): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await setImmediate();
   ctx.heartbeat(details);
   if (ctx.cancellationSignal.aborted) {
     throw new CancelledFailure(`activity ${ctx.info.activityType} cancelled before ${JSON.stringify(details)}; finished partitions are kept`);

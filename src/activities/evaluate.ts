@@ -20,7 +20,7 @@ import { callerRun, type ActivityDeps } from './deps';
 import { PartitionTally } from './tally';
 import { featureTable, summarizeDays } from './features';
 import { parseInput, upstreamMissing } from '../failures';
-import { listMaterializations } from '../db/ledger';
+import { checksumsByDay, listMaterializations } from '../db/ledger';
 
 /** Forward-return horizon the evaluation scores features against. */
 export const HORIZON_MINUTES = 15;
@@ -79,22 +79,18 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
     }
     const fromMs = dayStartMs(input.from);
     const toMs = dayStartMs(input.to) + DAY_MS;
-    // The ledger's checksums let days this worker just wrote come from its partition cache.
-    const checksums = (asset: string) => new Map(ledger.filter((m) => m.asset === asset).map((m) => [m.partition, m.checksum]));
-    // Upstream days read from the partition cache and from the database (logged: the bench sums them).
-    let cachedDays = 0;
-    let databaseDays = 0;
     // Only the close matters here (forward returns); reading one column instead of five saves a third of D's reads.
-    const candles = await readColumnsVerified(deps.db, 'candles', input.symbol, ['close'], fromMs, toMs, checksums('candles')).then((r) => {
-      cachedDays += r.cachedDays;
-      databaseDays += r.databaseDays;
-      return { ts: r.ts, close: r.values.close };
-    });
+    // The ledger's checksums let days this worker just wrote come from its partition cache.
+    const closeRead = await readColumnsVerified(deps.db, 'candles', input.symbol, ['close'], fromMs, toMs, checksumsByDay(ledger, 'candles'));
+    const candles = { ts: closeRead.ts, close: closeRead.values.close };
+    // Upstream days read from the partition cache and from the database (logged: the bench sums them).
+    let cachedDays = closeRead.cachedDays;
+    let databaseDays = closeRead.databaseDays;
     const featureData = new Map<AlgorithmId, Record<string, Float64Array>>();
     for (const a of algorithms) {
       const algorithm = getAlgorithm(a);
       const table = featureTable(a);
-      const read = await readColumnsVerified(deps.db, table, input.symbol, algorithm.columns, fromMs, toMs, checksums(table));
+      const read = await readColumnsVerified(deps.db, table, input.symbol, algorithm.columns, fromMs, toMs, checksumsByDay(ledger, table));
       cachedDays += read.cachedDays;
       databaseDays += read.databaseDays;
       const aligned: Record<string, Float64Array> = {};

@@ -3,19 +3,15 @@ import { Context } from '@temporalio/activity';
 import { FeaturesInput, type FeatureRef } from '../contracts';
 import { partitionChecksum } from '../checksum';
 import { DAY_MS, dayOf, dayStartMs, daysOf, MINUTE_MS } from '../dates';
-import { listMaterializations } from '../db/ledger';
+import { checksumsByDay, listMaterializations } from '../db/ledger';
 import { replacePartition } from '../db/partitions';
-import { readColumnsVerified } from '../db/reads';
-import type { CandleColumns } from '../features/types';
+import { readCandlesVerified } from '../db/reads';
 import { getAlgorithm } from '../features';
 import { sliceBounds } from '../arrays';
 import { checkpoint } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
 import { PartitionTally } from './tally';
 import { parseInput, upstreamMissing } from '../failures';
-
-/** The candle columns the feature algorithms read (besides `ts`). */
-const CANDLE_VALUE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
 /** The table of an algorithm's features: `b` -> `features_b`. */
 export function featureTable(algorithm: 'b' | 'c'): 'features_b' | 'features_c' {
@@ -27,8 +23,7 @@ export function featureTable(algorithm: 'b' | 'c'): 'features_b' | 'features_c' 
  * `[checkFrom, to]` it lacks. The checksums let reads use the worker's partition cache.
  */
 async function upstreamLedger(deps: ActivityDeps, asset: string, symbol: string, from: string, checkFrom: string, to: string) {
-  const rows = await listMaterializations(deps.db.kysely, { symbol, from, to, assets: [asset] });
-  const checksums = new Map(rows.map((m) => [m.partition, m.checksum]));
+  const checksums = checksumsByDay(await listMaterializations(deps.db.kysely, { symbol, from, to, assets: [asset] }), asset);
   return { checksums, missing: daysOf(checkFrom, to).filter((d) => !checksums.has(d)) };
 }
 
@@ -55,8 +50,7 @@ export function makeComputeFeatures(deps: ActivityDeps) {
           'run ingest for those days first (or backfill with --with-upstream)',
       );
     }
-    const read = await readColumnsVerified(deps.db, 'candles', input.symbol, CANDLE_VALUE_COLUMNS, readFromMs, toMs, checksums);
-    const candles: CandleColumns = { ts: read.ts, open: read.values.open, high: read.values.high, low: read.values.low, close: read.values.close, volume: read.values.volume };
+    const { candles, ...read } = await readCandlesVerified(deps.db, input.symbol, readFromMs, toMs, checksums);
     ctx.heartbeat({ loaded: candles.ts.length });
     const features = algorithm.compute(candles);
     const { workflowId, runId } = callerRun(ctx.info);

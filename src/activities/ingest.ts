@@ -5,13 +5,11 @@ import { IngestInput, type PartitionRef } from '../contracts';
 import { partitionChecksum } from '../checksum';
 import { DAY_MS, dayStartMs, daysOf } from '../dates';
 import { replacePartition } from '../db/partitions';
-import type { CandleColumns } from '../features/types';
+import { CANDLE_VALUE_COLUMNS, type CandleColumns } from '../features/types';
 import { checkpoint, withHeartbeats } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
 import { PartitionTally } from './tally';
 import { invalidInput, parseInput } from '../failures';
-
-const CANDLE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
 /** Rejects candles that are out of the day, unordered or not finite: bad data must not land. */
 function checkCandles(symbol: string, day: string, c: CandleColumns): void {
@@ -22,7 +20,7 @@ function checkCandles(symbol: string, day: string, c: CandleColumns): void {
       !(t >= start && t < start + DAY_MS) ||
       (i > 0 && t <= c.ts[i - 1]) ||
       !(c.low[i] > 0 && c.high[i] >= c.low[i]) ||
-      CANDLE_COLUMNS.some((k) => !Number.isFinite(c[k][i]));
+      CANDLE_VALUE_COLUMNS.some((k) => !Number.isFinite(c[k][i]));
     if (bad) {
       throw ApplicationFailure.nonRetryable(
         `Source returned an invalid candle for ${symbol} ${day} at index ${i} (ts=${t}); nothing was written for that day`,
@@ -64,7 +62,7 @@ export function makeIngestCandles(deps: ActivityDeps) {
       if (fetched.missingMinutes || fetched.duplicates) {
         ctx.log.warn('source gaps/duplicates', { day, missingMinutes: fetched.missingMinutes, duplicates: fetched.duplicates });
       }
-      const checksum = partitionChecksum([input.symbol, day], [['ts', c.ts], ...CANDLE_COLUMNS.map((k) => [k, c[k]] as const)]);
+      const checksum = partitionChecksum([input.symbol, day], [['ts', c.ts], ...CANDLE_VALUE_COLUMNS.map((k) => [k, c[k]] as const)]);
       const written = replacePartition(deps.db, {
         table: 'candles',
         symbol: input.symbol,

@@ -43,3 +43,8 @@ export async function listMaterializations(db: Kysely<Database>, q: LedgerQuery)
   if (q.assets?.length) query = query.where('asset', 'in', [...q.assets]);
   return query.orderBy('asset').orderBy('partition').execute();
 }
+
+/** Day -> checksum of the ledger rows of one asset (e.g. from {@link listMaterializations}), for reads through the partition cache. */
+export function checksumsByDay(rows: readonly Materialization[], asset: string): Map<string, string> {
+  return new Map(rows.filter((m) => m.asset === asset).map((m) => [m.partition, m.checksum]));
+}

@@ -3,7 +3,7 @@
  * algorithms take. NULL comes back as NaN.
  */
 import { DAY_MS, dayOf, dayStartMs, daysOf } from '../dates';
-import type { CandleColumns } from '../features/types';
+import { CANDLE_VALUE_COLUMNS, type CandleColumns } from '../features/types';
 import { sliceBounds } from '../arrays';
 import type { CachedDay } from './partition-cache';
 import type { Db } from './schema';
@@ -14,10 +14,9 @@ const toNumber = (v: number | null): number => (v === null ? Number.NaN : Number
 /** Candles of `symbol` with `fromMs <= ts < toMs`, in time order. */
 export async function readCandles(db: Db, symbol: string, fromMs: number, toMs: number): Promise<CandleColumns> {
   if (db.sqlite) {
-    const columns = ['open', 'high', 'low', 'close', 'volume'];
     const { ts, values } = db.io
-      ? await db.io.read('candles', symbol, columns, fromMs, toMs)
-      : sqliteReadColumns(db.sqlite, 'candles', symbol, columns, fromMs, toMs);
+      ? await db.io.read('candles', symbol, CANDLE_VALUE_COLUMNS, fromMs, toMs)
+      : sqliteReadColumns(db.sqlite, 'candles', symbol, CANDLE_VALUE_COLUMNS, fromMs, toMs);
     const [open, high, low, close, volume] = values;
     return { ts, open, high, low, close, volume };
   }
@@ -50,10 +49,13 @@ export async function readCandles(db: Db, symbol: string, fromMs: number, toMs: 
   return out;
 }
 
+/** A time-series table's name. */
+export type SeriesTable = 'candles' | 'features_b' | 'features_c';
+
 /** Chosen columns of a time-series table (candles or a feature table) for `fromMs <= ts < toMs`, with their timestamps. */
 export async function readColumns(
   db: Db,
-  table: 'candles' | 'features_b' | 'features_c',
+  table: SeriesTable,
   symbol: string,
   columns: readonly string[],
   fromMs: number,
@@ -81,9 +83,6 @@ export async function readColumns(
   });
   return { ts, values };
 }
-
-/** A time-series table's name. */
-export type SeriesTable = 'candles' | 'features_b' | 'features_c';
 
 /**
  * {@link readColumns}, but days the worker wrote itself come from its partition cache when the
@@ -157,4 +156,16 @@ function concatenate(
     offset += s.ts.length;
   }
   return { ts, values };
+}
+
+/** {@link readCandles} through the partition cache, as {@link readColumnsVerified} does it. */
+export async function readCandlesVerified(
+  db: Db,
+  symbol: string,
+  fromMs: number,
+  toMs: number,
+  checksums: ReadonlyMap<string, string>,
+): Promise<{ candles: CandleColumns; cachedDays: number; databaseDays: number }> {
+  const { ts, values, cachedDays, databaseDays } = await readColumnsVerified(db, 'candles', symbol, CANDLE_VALUE_COLUMNS, fromMs, toMs, checksums);
+  return { candles: { ts, open: values.open, high: values.high, low: values.low, close: values.close, volume: values.volume }, cachedDays, databaseDays };
 }

@@ -12,6 +12,9 @@ export interface CandleColumns {
   readonly volume: Float64Array;
 }
 
+/** The value columns of {@link CandleColumns} (besides `ts`), in table order. */
+export const CANDLE_VALUE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
+
 /**
  * The computed features of one algorithm: one array per feature column, aligned with the
  * candle arrays it was computed from. `NaN` marks "not enough history yet".
