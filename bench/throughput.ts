@@ -57,7 +57,7 @@ async function ingestRange(db: Db): Promise<{ candles: number; generateMs: numbe
         symbol: SYMBOL,
         partition: day,
         batch: {
-          constants: { symbol: SYMBOL, partition: day, source: 'synthetic' },
+          constants: { symbol: SYMBOL },
           arrays: { ts: c.ts, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume },
         },
         ledger: {

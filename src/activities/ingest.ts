@@ -68,7 +68,7 @@ export function makeIngestCandles(deps: ActivityDeps) {
         symbol: input.symbol,
         partition: day,
         batch: {
-          constants: { symbol: input.symbol, partition: day, source: source.name },
+          constants: { symbol: input.symbol },
           arrays: { ts: c.ts, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume },
         },
         ledger: { code_version: source.version, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },

@@ -11,8 +11,8 @@ import type { Database, DialectKind } from './schema';
 
 /** Rows to insert: scalar columns repeated on every row, plus one numeric array per column. */
 export interface ColumnBatch {
-  /** Same value on every row (e.g. symbol, partition, code version). */
-  readonly constants: Readonly<Record<string, string>>;
+  /** Same value on every row: the symbol (the rest of a partition's labels are in the ledger). */
+  readonly constants: { readonly symbol: string };
   /** One value per row; NaN is stored as NULL. All arrays have the same length. */
   readonly arrays: Readonly<Record<string, ArrayLike<number>>>;
 }
@@ -64,11 +64,11 @@ export async function bulkInsert(
   integerColumns: readonly string[] = ['ts'],
 ): Promise<number> {
   const constantColumns = Object.keys(batch.constants);
+  const constants: string[] = Object.values(batch.constants);
   const arrayColumns = Object.keys(batch.arrays);
   const rows = arrayColumns.length ? batch.arrays[arrayColumns[0]].length : 0;
   if (rows === 0) return 0;
   const arrays = arrayColumns.map((c) => batch.arrays[c]);
-  const constants = constantColumns.map((c) => batch.constants[c]);
 
   if (dialect === 'postgres') {
     const types = arrayColumns.map((c) => (integerColumns.includes(c) ? 'bigint' : 'float8'));

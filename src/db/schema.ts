@@ -8,25 +8,24 @@ import type { Generated, Kysely, Selectable } from 'kysely';
 import type { SqliteIoThreads } from './io-threads';
 import type { PartitionCache } from './partition-cache';
 
-/** One 1-minute candle; unique per (symbol, ts). */
+/**
+ * One 1-minute candle; unique per (symbol, ts). Its day (partition) is `ts`'s UTC day; which
+ * source wrote the day, and when, is in the ledger ({@link MaterializationsTable}).
+ */
 export interface CandlesTable {
   symbol: string;
   ts: number;
-  partition: string;
   open: number;
   high: number;
   low: number;
   close: number;
   volume: number;
-  source: string;
 }
 
-/** Shared key columns of every feature table. */
+/** Shared key columns of every feature table; the code version of a day is in the ledger. */
 interface FeatureKeyColumns {
   symbol: string;
   ts: number;
-  partition: string;
-  code_version: string;
 }
 
 /** Feature set B (classic returns, rolling moments); see `src/features/b.ts`. */

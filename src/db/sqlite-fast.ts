@@ -47,7 +47,7 @@ function insertRows(sqlite: SQLite.Database, w: PartitionWrite): number {
   }
   const constantColumns = Object.keys(w.batch.constants);
   const arrayColumns = Object.keys(w.batch.arrays);
-  const constants = constantColumns.map((c) => w.batch.constants[c]);
+  const constants: string[] = Object.values(w.batch.constants);
   const arrays = arrayColumns.map((c) => w.batch.arrays[c]);
   const columns = [...constantColumns, ...arrayColumns];
   const rows = arrays.length ? arrays[0].length : 0;

@@ -52,7 +52,10 @@ export function snapshot(file: string): DataSnapshot {
       const cols = key.join(', ');
       rows[table] = (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
       distinctKeys[table] = (db.prepare(`select count(*) as n from (select distinct ${cols} from ${table})`).get() as { n: number }).n;
-      for (const r of db.prepare(`select symbol, partition, count(*) as n from ${table} group by symbol, partition`).all() as Array<{ symbol: string; partition: string; n: number }>) {
+      // Time-series rows belong to the UTC day of their ts; evaluations name their day.
+      const day = table === 'evaluations' ? 'partition' : "strftime('%Y-%m-%d', ts / 1000, 'unixepoch')";
+      const perDay = db.prepare(`select symbol, ${day} as partition, count(*) as n from ${table} group by symbol, ${day}`);
+      for (const r of perDay.all() as Array<{ symbol: string; partition: string; n: number }>) {
         partitionRows.push(`${table} ${r.symbol} ${r.partition} ${r.n}`);
       }
       const hash = createHash('sha256');

@@ -23,7 +23,7 @@ function candles(day: string): PartitionWrite {
     table: 'candles',
     symbol: 'BTC-USD',
     partition: day,
-    batch: { constants: { symbol: 'BTC-USD', partition: day, source: 'synthetic' }, arrays: { ts: c.ts, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume } },
+    batch: { constants: { symbol: 'BTC-USD' }, arrays: { ts: c.ts, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume } },
     ledger: { code_version: 'test', workflow_id: 'w', run_id: 'r', checksum: day, materialized_at: 1 },
   };
 }

@@ -95,7 +95,7 @@ describe('reads through the partition cache (SQLite with I/O threads)', () => {
       table: 'candles',
       symbol: 'BTC-USD',
       partition: day,
-      batch: { constants: { symbol: 'BTC-USD', partition: day, source: 'synthetic' }, arrays },
+      batch: { constants: { symbol: 'BTC-USD' }, arrays },
       ledger: { code_version: 't', workflow_id: 'w', run_id: 'r', checksum: partitionChecksum(['BTC-USD', day], Object.entries(arrays)), materialized_at: Date.now() },
     });
   };

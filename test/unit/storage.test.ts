@@ -40,7 +40,7 @@ function candlesWrite(symbol: string, day: string, scale = 1, runId = 'run-1'): 
     table: 'candles',
     symbol,
     partition: day,
-    batch: { constants: { symbol, partition: day, source: 'synthetic' }, arrays },
+    batch: { constants: { symbol }, arrays },
     ledger: { code_version: 'test-1', workflow_id: `ingest/${symbol}/${day}`, run_id: runId, checksum: partitionChecksum([symbol, day], Object.entries(arrays)), materialized_at: Date.now() },
   };
 }
@@ -122,7 +122,7 @@ describe.each(engines)('storage on %s', (engine) => {
       symbol: 'BTC-USD',
       partition: DAY,
       batch: {
-        constants: { symbol: 'BTC-USD', partition: DAY, code_version: 'b-test' },
+        constants: { symbol: 'BTC-USD' },
         arrays: { ts, log_return: values, ret_mean_15: nan, ret_mean_60: nan, vol_15: nan, vol_60: nan, range_pct: values, volume_z_60: nan },
       },
       ledger: { code_version: 'b-test', workflow_id: 'w', run_id: 'r', checksum: 'c', materialized_at: 1 },

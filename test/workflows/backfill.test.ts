@@ -7,7 +7,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BackfillProgress, BackfillResult, type BackfillInput } from '../../src/contracts';
-import { addDays, daysOf } from '../../src/dates';
+import { addDays, dayStartMs, daysOf } from '../../src/dates';
 import { listMaterializations } from '../../src/db/ledger';
 import { syntheticSource } from '../../src/sources';
 import type { MarketSource } from '../../src/sources/types';
@@ -288,7 +288,7 @@ describe('backfill on a real dev server', () => {
   it('without upstream, a day whose candles were deleted fails UpstreamMissing and the rest completes', async () => {
     const range = { symbols: ['SOL-USD'], from: '2024-05-01', to: '2024-05-10' };
     await stack.db.kysely.deleteFrom('materializations').where('symbol', '=', 'SOL-USD').where('partition', '=', '2024-05-08').execute();
-    await stack.db.kysely.deleteFrom('candles').where('symbol', '=', 'SOL-USD').where('partition', '=', '2024-05-08').execute();
+    await stack.db.kysely.deleteFrom('candles').where('symbol', '=', 'SOL-USD').where('ts', '>=', dayStartMs('2024-05-08')).where('ts', '<', dayStartMs('2024-05-09')).execute();
     const result = (await runBackfill({ ...range, flows: ['features-b'], chunkDays: 31 })).result;
     // 05-08 lacks candles; 05-09 reads the last hour of 05-08 (look-back) so it cannot run either.
     expect(result).toMatchObject({ status: 'completed-with-failures', done: 8, failed: 2 });
