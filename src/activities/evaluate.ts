@@ -17,6 +17,7 @@ import { forwardReturns, informationCoefficients } from '../features/evaluation'
 import { sliceBounds } from '../arrays';
 import { checkpoint } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
+import { slicesOf } from './slices';
 import { PartitionTally } from './tally';
 import { featureTable, summarizeDays } from './features';
 import { parseInput, upstreamMissing } from '../failures';
@@ -77,73 +78,78 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
         );
       }
     }
-    const fromMs = dayStartMs(input.from);
-    const toMs = dayStartMs(input.to) + DAY_MS;
-    // Only the close matters here (forward returns); reading one column instead of five saves a third of D's reads.
-    // The ledger's checksums let days this worker just wrote come from its partition cache.
-    const closeRead = await readColumnsVerified(deps.db, 'candles', input.symbol, ['close'], fromMs, toMs, checksumsByDay(ledger, 'candles'));
-    const candles = { ts: closeRead.ts, close: closeRead.values.close };
-    // Upstream days read from the partition cache and from the database (logged: the bench sums them).
-    let cachedDays = closeRead.cachedDays;
-    let databaseDays = closeRead.databaseDays;
-    const featureData = new Map<AlgorithmId, Record<string, Float64Array>>();
-    for (const a of algorithms) {
-      const algorithm = getAlgorithm(a);
-      const table = featureTable(a);
-      const read = await readColumnsVerified(deps.db, table, input.symbol, algorithm.columns, fromMs, toMs, checksumsByDay(ledger, table));
-      cachedDays += read.cachedDays;
-      databaseDays += read.databaseDays;
-      const aligned: Record<string, Float64Array> = {};
-      for (const c of algorithm.columns) aligned[c] = alignTo(candles.ts, read.ts, read.values[c]);
-      featureData.set(a, aligned);
-    }
     const codeVersion = evaluationCodeVersion(algorithms);
     const { workflowId, runId } = callerRun(ctx.info);
     const tally = new PartitionTally();
     const perFeature = new Map<string, { algorithm: AlgorithmId; feature: string; rankIcs: number[] }>();
-    for (const day of daysOf(input.from, input.to)) {
-      await checkpoint(ctx, { day });
-      const { start, end } = sliceBounds(candles.ts, dayStartMs(day), dayStartMs(day) + DAY_MS);
-      const fwd = forwardReturns(candles.close.subarray(start, end), HORIZON_MINUTES);
-      const dayRows: Array<Insertable<EvaluationsTable>> = [];
+    // Upstream days read from the partition cache and from the database (logged: the bench sums them).
+    let cachedDays = 0;
+    let databaseDays = 0;
+    // A slice of days at a time, so memory does not grow with the chunk (a day's scores use only that day).
+    for (const slice of slicesOf(daysOf(input.from, input.to))) {
+      const fromMs = dayStartMs(slice[0]);
+      const toMs = dayStartMs(slice[slice.length - 1]) + DAY_MS;
+      // Only the close matters here (forward returns); reading one column instead of five saves a third of D's reads.
+      // The ledger's checksums let days this worker just wrote come from its partition cache.
+      const closeRead = await readColumnsVerified(deps.db, 'candles', input.symbol, ['close'], fromMs, toMs, checksumsByDay(ledger, 'candles'));
+      const candles = { ts: closeRead.ts, close: closeRead.values.close };
+      cachedDays += closeRead.cachedDays;
+      databaseDays += closeRead.databaseDays;
+      const featureData = new Map<AlgorithmId, Record<string, Float64Array>>();
       for (const a of algorithms) {
-        const columns = featureData.get(a) ?? {};
-        const sliced: Record<string, Float64Array> = {};
-        for (const [name, values] of Object.entries(columns)) sliced[name] = values.subarray(start, end);
-        for (const ic of informationCoefficients(sliced, fwd)) {
-          dayRows.push({
-            symbol: input.symbol,
-            partition: day,
-            algorithm: a,
-            feature: ic.feature,
-            code_version: codeVersion,
-            horizon_minutes: HORIZON_MINUTES,
-            ic: Number.isFinite(ic.ic) ? ic.ic : null,
-            rank_ic: Number.isFinite(ic.rankIc) ? ic.rankIc : null,
-            n: ic.n,
-          });
-          const key = `${a}/${ic.feature}`;
-          const entry = perFeature.get(key) ?? { algorithm: a, feature: ic.feature, rankIcs: [] };
-          if (Number.isFinite(ic.rankIc)) entry.rankIcs.push(ic.rankIc);
-          perFeature.set(key, entry);
-        }
+        const algorithm = getAlgorithm(a);
+        const table = featureTable(a);
+        const read = await readColumnsVerified(deps.db, table, input.symbol, algorithm.columns, fromMs, toMs, checksumsByDay(ledger, table));
+        cachedDays += read.cachedDays;
+        databaseDays += read.databaseDays;
+        const aligned: Record<string, Float64Array> = {};
+        for (const c of algorithm.columns) aligned[c] = alignTo(candles.ts, read.ts, read.values[c]);
+        featureData.set(a, aligned);
       }
-      const checksum = partitionChecksum(
-        [input.symbol, day, codeVersion, ...dayRows.map((r) => `${r.algorithm}/${r.feature}`)],
-        [
-          ['ic', dayRows.map((r) => r.ic ?? Number.NaN)],
-          ['rank_ic', dayRows.map((r) => r.rank_ic ?? Number.NaN)],
-          ['n', dayRows.map((r) => r.n)],
-        ],
-      );
-      const written = replacePartition(deps.db, {
-        table: 'evaluations',
-        symbol: input.symbol,
-        partition: day,
-        rows: dayRows,
-        ledger: { code_version: codeVersion, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
-      });
-      await tally.add(checksum, written);
+      for (const day of slice) {
+        await checkpoint(ctx, { day });
+        const { start, end } = sliceBounds(candles.ts, dayStartMs(day), dayStartMs(day) + DAY_MS);
+        const fwd = forwardReturns(candles.close.subarray(start, end), HORIZON_MINUTES);
+        const dayRows: Array<Insertable<EvaluationsTable>> = [];
+        for (const a of algorithms) {
+          const columns = featureData.get(a) ?? {};
+          const sliced: Record<string, Float64Array> = {};
+          for (const [name, values] of Object.entries(columns)) sliced[name] = values.subarray(start, end);
+          for (const ic of informationCoefficients(sliced, fwd)) {
+            dayRows.push({
+              symbol: input.symbol,
+              partition: day,
+              algorithm: a,
+              feature: ic.feature,
+              code_version: codeVersion,
+              horizon_minutes: HORIZON_MINUTES,
+              ic: Number.isFinite(ic.ic) ? ic.ic : null,
+              rank_ic: Number.isFinite(ic.rankIc) ? ic.rankIc : null,
+              n: ic.n,
+            });
+            const key = `${a}/${ic.feature}`;
+            const entry = perFeature.get(key) ?? { algorithm: a, feature: ic.feature, rankIcs: [] };
+            if (Number.isFinite(ic.rankIc)) entry.rankIcs.push(ic.rankIc);
+            perFeature.set(key, entry);
+          }
+        }
+        const checksum = partitionChecksum(
+          [input.symbol, day, codeVersion, ...dayRows.map((r) => `${r.algorithm}/${r.feature}`)],
+          [
+            ['ic', dayRows.map((r) => r.ic ?? Number.NaN)],
+            ['rank_ic', dayRows.map((r) => r.rank_ic ?? Number.NaN)],
+            ['n', dayRows.map((r) => r.n)],
+          ],
+        );
+        const written = replacePartition(deps.db, {
+          table: 'evaluations',
+          symbol: input.symbol,
+          partition: day,
+          rows: dayRows,
+          ledger: { code_version: codeVersion, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
+        });
+        await tally.add(checksum, written);
+      }
     }
     await tally.flush();
     const scores = algorithms.map((a) => scoreAlgorithm(a, [...perFeature.values()].filter((f) => f.algorithm === a)));

@@ -10,6 +10,7 @@ import { getAlgorithm } from '../features';
 import { sliceBounds } from '../arrays';
 import { checkpoint } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
+import { slicesOf } from './slices';
 import { PartitionTally } from './tally';
 import { parseInput, upstreamMissing } from '../failures';
 
@@ -41,7 +42,6 @@ export function makeComputeFeatures(deps: ActivityDeps) {
     const algorithm = getAlgorithm(input.algorithm);
     const table = featureTable(input.algorithm);
     const fromMs = dayStartMs(input.from);
-    const toMs = dayStartMs(input.to) + DAY_MS;
     const readFromMs = fromMs - algorithm.lookbackMinutes * MINUTE_MS;
     const { checksums, missing } = await upstreamLedger(deps, 'candles', input.symbol, dayOf(readFromMs), input.from, input.to);
     if (missing.length) {
@@ -50,28 +50,37 @@ export function makeComputeFeatures(deps: ActivityDeps) {
           'run ingest for those days first (or backfill with --with-upstream)',
       );
     }
-    const { candles, ...read } = await readCandlesVerified(deps.db, input.symbol, readFromMs, toMs, checksums);
-    ctx.heartbeat({ loaded: candles.ts.length });
-    const features = algorithm.compute(candles);
     const { workflowId, runId } = callerRun(ctx.info);
     const tally = new PartitionTally();
-    for (const day of daysOf(input.from, input.to)) {
-      await checkpoint(ctx, { day });
-      const { start, end } = sliceBounds(candles.ts, dayStartMs(day), dayStartMs(day) + DAY_MS);
-      const arrays: Record<string, Float64Array> = { ts: candles.ts.subarray(start, end) };
-      for (const column of algorithm.columns) arrays[column] = features[column].subarray(start, end);
-      const checksum = partitionChecksum([input.symbol, day, algorithm.version], Object.entries(arrays));
-      const written = replacePartition(deps.db, {
-        table,
-        symbol: input.symbol,
-        partition: day,
-        batch: { constants: { symbol: input.symbol, partition: day, code_version: algorithm.version }, arrays },
-        ledger: { code_version: algorithm.version, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
-      });
-      await tally.add(checksum, written);
+    let cachedDays = 0;
+    let databaseDays = 0;
+    // A slice of days at a time (with its look-back), so memory does not grow with the chunk.
+    for (const slice of slicesOf(daysOf(input.from, input.to))) {
+      const sliceFromMs = dayStartMs(slice[0]);
+      const sliceToMs = dayStartMs(slice[slice.length - 1]) + DAY_MS;
+      const { candles, ...read } = await readCandlesVerified(deps.db, input.symbol, sliceFromMs - algorithm.lookbackMinutes * MINUTE_MS, sliceToMs, checksums);
+      cachedDays += read.cachedDays;
+      databaseDays += read.databaseDays;
+      ctx.heartbeat({ day: slice[0], loaded: candles.ts.length });
+      const features = algorithm.compute(candles);
+      for (const day of slice) {
+        await checkpoint(ctx, { day });
+        const { start, end } = sliceBounds(candles.ts, dayStartMs(day), dayStartMs(day) + DAY_MS);
+        const arrays: Record<string, Float64Array> = { ts: candles.ts.subarray(start, end) };
+        for (const column of algorithm.columns) arrays[column] = features[column].subarray(start, end);
+        const checksum = partitionChecksum([input.symbol, day, algorithm.version], Object.entries(arrays));
+        const written = replacePartition(deps.db, {
+          table,
+          symbol: input.symbol,
+          partition: day,
+          batch: { constants: { symbol: input.symbol }, arrays },
+          ledger: { code_version: algorithm.version, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
+        });
+        await tally.add(checksum, written);
+      }
     }
     await tally.flush();
-    ctx.log.info('computed features', { algorithm: input.algorithm, version: algorithm.version, rows: tally.rows, partitions: tally.partitions, cachedDays: read.cachedDays, databaseDays: read.databaseDays });
+    ctx.log.info('computed features', { algorithm: input.algorithm, version: algorithm.version, rows: tally.rows, partitions: tally.partitions, cachedDays, databaseDays });
     return {
       table,
       algorithm: input.algorithm,

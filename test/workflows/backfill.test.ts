@@ -9,6 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BackfillProgress, BackfillResult, type BackfillInput } from '../../src/contracts';
 import { addDays, dayStartMs, daysOf } from '../../src/dates';
 import { listMaterializations } from '../../src/db/ledger';
+import { SLICE_DAYS } from '../../src/activities/slices';
 import { syntheticSource } from '../../src/sources';
 import type { MarketSource } from '../../src/sources/types';
 import { backfillProgressQuery, backfillWorkflowId, pauseBackfillSignal, resumeBackfillSignal } from '../../src/workflows/backfill-api';
@@ -200,6 +201,27 @@ describe('backfill on a real dev server', () => {
     expect(forcedKids.map((k) => k.workflowId).sort()).toEqual(['features-c/BTC-USD/2024-03-01..2024-03-04', 'features-c/BTC-USD/2024-03-05..2024-03-08']);
     const candlesAfter = await ledger('BTC-USD', '2024-03-01', '2024-03-08', 'candles');
     expect(candlesAfter.map((m) => m.run_id)).toEqual(candlesBefore.map((m) => m.run_id));
+  });
+
+  it('a chunk longer than an activity slice writes exactly what one child per day writes', async () => {
+    // Activities work through a chunk SLICE_DAYS at a time; 17 days are three slices (8 + 8 + 1).
+    expect(SLICE_DAYS).toBeLessThan(9);
+    const range = { symbols: ['DOGE-USD'], from: '2024-07-01', to: '2024-07-17' };
+    const assets = ['features_b', 'features_c', 'evaluations'];
+    const checksums = async () =>
+      Object.fromEntries(await Promise.all(assets.map(async (a) => [a, (await ledger('DOGE-USD', range.from, range.to, a)).map((m) => [m.partition, m.checksum, m.run_id])] as const)));
+    const chunked = await runBackfill({ ...range, flows: ['evaluate'], withUpstream: true, chunkDays: 17 });
+    expect(chunked.result).toMatchObject({ status: 'completed', done: 4 * 17, failed: 0 });
+    const before = await checksums();
+    const daily = await runBackfill({ ...range, flows: ['features-b', 'features-c', 'evaluate'], force: true, chunkDays: 1 });
+    expect(daily.result).toMatchObject({ status: 'completed', done: 3 * 17, failed: 0, children: 3 * 17 });
+    const after = await checksums();
+    for (const a of assets) {
+      expect(after[a]).toHaveLength(17);
+      // Same content, day by day; every day was written again (another run).
+      expect(after[a].map(([day, checksum]) => [day, checksum])).toEqual(before[a].map(([day, checksum]) => [day, checksum]));
+      expect(after[a].every(([, , run], i) => run !== before[a][i][2])).toBe(true);
+    }
   });
 
   it('never runs more than `concurrency` children, continues as new, and still completes everything (evaluate with upstream)', async () => {
