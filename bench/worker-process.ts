@@ -8,11 +8,12 @@ import { WORKER_READY_MESSAGE } from '../src/worker';
 
 /**
  * How `npm run worker` starts the worker (package.json), kept equal by hand: a 4 MiB V8
- * semi-space, two malloc arenas instead of one per thread, and tsx's CommonJS hook only (`tsx`
- * and `--import tsx` also start an ES-module loader thread, a whole idle V8 isolate of ~20 MiB).
- * Together they take ~80-110 MiB off the worker's peak RSS in a backfill.
+ * semi-space, garbage collection on the collecting thread only and V8's memory-favouring
+ * heuristics (docs/deploying.md), two malloc arenas instead of one per thread, and tsx's
+ * CommonJS hook only (`tsx` and `--import tsx` also start an ES-module loader thread, a whole
+ * idle V8 isolate of ~20 MiB).
  */
-const WORKER_NODE_FLAGS = ['--max-semi-space-size=4', '--require', 'tsx/cjs'];
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=4', '--single-threaded-gc', '--optimize-for-size', '--require', 'tsx/cjs'];
 const WORKER_ENV = { MALLOC_ARENA_MAX: '2' };
 
 /** A running standalone worker process. */
