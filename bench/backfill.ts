@@ -127,6 +127,7 @@ async function measure(fx: Fixture, label: string, input: BackfillInput, prepare
       workerCpu,
       serverCpu,
       maxHistory: await largestHistory(client, taskQueue),
+      ...(process.env.BENCH_BACKFILL_TIMELINE ? await writeTimeline(client, taskQueue, t0, process.env.BENCH_BACKFILL_TIMELINE) : {}),
       children: result.children,
       runs: result.runs,
     };
@@ -135,6 +136,22 @@ async function measure(fx: Fixture, label: string, input: BackfillInput, prepare
   }
   // Read once the worker has stopped: it flushes its log lines on the way out.
   return { ...measured, ...upstreamReads(dbFile) };
+}
+
+/**
+ * Writes every child of the timed backfill as `start end workflowId` (seconds from its start) to
+ * `file`, start order: where a run's time goes between lanes, windows and Temporal's hops.
+ */
+async function writeTimeline(client: Client, taskQueue: string, t0Ms: number, file: string): Promise<Record<string, never>> {
+  const epoch0 = Date.now() - (nowMs() - t0Ms);
+  const lines: Array<[number, number, string]> = [];
+  for await (const w of client.workflow.list({ query: `TaskQueue='${taskQueue}'` })) {
+    if (w.type === 'backfill') continue;
+    lines.push([(w.startTime.getTime() - epoch0) / 1000, ((w.closeTime?.getTime() ?? Number.NaN) - epoch0) / 1000, w.workflowId]);
+  }
+  lines.sort((a, b) => a[0] - b[0]);
+  fs.writeFileSync(file, lines.map(([s, e, id]) => `${s.toFixed(2)} ${e.toFixed(2)} ${id}`).join('\n') + '\n');
+  return {};
 }
 
 function print(rows: readonly Measured[]): void {
