@@ -46,14 +46,16 @@ function checkLengths(name: string, x: Float64Array, y: Float64Array): void {
   if (x.length !== y.length) throw new Error(`${name}: length mismatch (${x.length} vs ${y.length})`);
 }
 
-/** Indexes of the pairs where both x and y are finite (NaN/Infinity pairs are ignored). */
-function finitePairs(x: Float64Array, y: Float64Array): Uint32Array {
-  const idx = new Uint32Array(x.length);
+/**
+ * Indexes of the pairs where both x and y are finite (NaN/Infinity pairs are ignored), written
+ * into `into` when given (flow D reuses one buffer for every feature of every day).
+ */
+function finitePairs(x: Float64Array, y: Float64Array, into: Uint32Array = new Uint32Array(x.length)): Uint32Array {
   let n = 0;
   for (let i = 0; i < x.length; i++) {
-    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) idx[n++] = i;
+    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) into[n++] = i;
   }
-  return idx.subarray(0, n);
+  return into.subarray(0, n);
 }
 
 /**
@@ -95,6 +97,32 @@ export function pearson(x: Float64Array, y: Float64Array): Correlation {
   return { value: pearsonOn(x, y, idx), n: idx.length };
 }
 
+/** {@link pearsonOn} over the first `n` elements of x and y, all selected: the same sums in the same order. */
+function pearsonDense(x: Float64Array, y: Float64Array, n: number): number {
+  if (n < MIN_PAIRS) return NaN;
+  let sx = 0;
+  let sy = 0;
+  for (let k = 0; k < n; k++) {
+    sx += x[k];
+    sy += y[k];
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let k = 0; k < n; k++) {
+    const dx = x[k] - mx;
+    const dy = y[k] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  if (sxx === 0 || syy === 0) return NaN;
+  const r = sxy / Math.sqrt(sxx * syy);
+  return Math.max(-1, Math.min(1, r));
+}
+
 /** Scratch space of {@link averageRanks}, grown on demand: it runs for every feature of every day. */
 let scratch = { packed: new Float64Array(0), words: new Uint32Array(0), keys: new Float64Array(0), order: new Uint32Array(0) };
 
@@ -104,6 +132,14 @@ function scratchFor(n: number): typeof scratch {
     scratch = { packed, words: new Uint32Array(packed.buffer), keys: new Float64Array(n), order: new Uint32Array(n) };
   }
   return scratch;
+}
+
+/** Buffers {@link informationCoefficients} reuses for every feature: the pairs it selects and a feature's ranks. */
+let icScratch = { pairs: new Uint32Array(0), ranks: new Float64Array(0) };
+
+function icScratchFor(n: number): typeof icScratch {
+  if (icScratch.pairs.length < n) icScratch = { pairs: new Uint32Array(n), ranks: new Float64Array(n) };
+  return icScratch;
 }
 
 /**
@@ -122,7 +158,7 @@ function scratchFor(n: number): typeof scratch {
  * do not have). One insertion pass over the exact values then restores the exact order, almost
  * always without a single move. The ranks are identical to an exact comparison sort's.
  */
-function averageRanks(values: Float64Array, idx: Uint32Array): Float64Array {
+function averageRanks(values: Float64Array, idx: Uint32Array, ranks: Float64Array = new Float64Array(idx.length)): Float64Array {
   const n = idx.length;
   const positionBits = Math.max(1, Math.ceil(Math.log2(Math.max(2, n))));
   if (positionBits > 31) throw new Error(`averageRanks: cannot rank ${n} values at once (at most 2^31)`);
@@ -153,7 +189,6 @@ function averageRanks(values: Float64Array, idx: Uint32Array): Float64Array {
     keys[j + 1] = key;
     order[j + 1] = position;
   }
-  const ranks = new Float64Array(n);
   let start = 0;
   while (start < n) {
     let end = start + 1;
@@ -172,14 +207,14 @@ function sameIndexes(a: Uint32Array, b: Uint32Array): boolean {
   return true;
 }
 
-/** Spearman over precomputed pairs, reusing the y ranks when they were computed for the same pairs. */
-function spearmanOn(x: Float64Array, idx: Uint32Array, yRanks: Float64Array): number {
+/**
+ * Spearman over precomputed pairs, reusing the y ranks when they were computed for the same
+ * pairs; the x ranks go to `xRanks` (scratch) when given.
+ */
+function spearmanOn(x: Float64Array, idx: Uint32Array, yRanks: Float64Array, xRanks?: Float64Array): number {
   const n = idx.length;
   if (n < MIN_PAIRS) return NaN;
-  const rx = averageRanks(x, idx);
-  const all = new Uint32Array(n);
-  for (let k = 0; k < n; k++) all[k] = k;
-  return pearsonOn(rx, yRanks, all);
+  return pearsonDense(averageRanks(x, idx, xRanks?.subarray(0, n)), yRanks, n);
 }
 
 /**
@@ -207,14 +242,15 @@ export function informationCoefficients(
   // the forward returns need ranking once per set, not once per feature.
   let rankedIdx: Uint32Array = new Uint32Array(0);
   let fwdRanks: Float64Array = new Float64Array(0);
+  const buffers = icScratchFor(fwd.length);
   return Object.keys(features).map((feature) => {
     const values = features[feature];
     checkLengths(`informationCoefficients(${feature})`, values, fwd);
-    const idx = finitePairs(values, fwd);
+    const idx = finitePairs(values, fwd, buffers.pairs);
     if (idx.length >= MIN_PAIRS && !sameIndexes(idx, rankedIdx)) {
-      rankedIdx = idx;
+      rankedIdx = idx.slice();
       fwdRanks = averageRanks(fwd, idx);
     }
-    return { feature, ic: pearsonOn(values, fwd, idx), rankIc: spearmanOn(values, idx, fwdRanks), n: idx.length };
+    return { feature, ic: pearsonOn(values, fwd, idx), rankIc: spearmanOn(values, idx, fwdRanks, buffers.ranks), n: idx.length };
   });
 }
