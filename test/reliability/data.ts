@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import SQLite from 'better-sqlite3';
 import { partitionChecksum } from '../../src/checksum';
 import { getAlgorithm } from '../../src/features';
+import { DAY_MS, dayStartMs } from '../../src/dates';
 
 /** The materialized tables and the key that must be unique in each. */
 const TABLE_KEYS = {
@@ -97,7 +98,9 @@ export function ledgerMismatches(file: string): string[] {
     for (const m of ledger) {
       const cols = checksumColumns(m.asset);
       if (!cols) continue;
-      const data = db.prepare(`select ${cols.join(', ')} from ${m.asset} where symbol = ? and partition = ? order by ts`).raw().all(m.symbol, m.partition) as Array<Array<number | null>>;
+      // A partition is its UTC day of ts (the rows carry no label of their own).
+      const start = dayStartMs(m.partition);
+      const data = db.prepare(`select ${cols.join(', ')} from ${m.asset} where symbol = ? and ts >= ? and ts < ? order by ts`).raw().all(m.symbol, start, start + DAY_MS) as Array<Array<number | null>>;
       // Features store NaN as NULL; the activity hashed NaN.
       const columns = cols.map((c, i) => [c, Float64Array.from(data, (r) => r[i] ?? Number.NaN)] as const);
       const key = m.asset === 'candles' ? [m.symbol, m.partition] : [m.symbol, m.partition, m.code_version];
