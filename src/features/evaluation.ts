@@ -123,6 +123,9 @@ function pearsonDense(x: Float64Array, y: Float64Array, n: number): number {
   return Math.max(-1, Math.min(1, r));
 }
 
+/** Which 32-bit half of a float64 holds the low mantissa bits on this machine (0 on little-endian ones). */
+const LOW_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+
 /** Scratch space of {@link averageRanks}, grown on demand: it runs for every feature of every day. */
 let scratch = { packed: new Float64Array(0), words: new Uint32Array(0), keys: new Float64Array(0), order: new Uint32Array(0) };
 
@@ -151,7 +154,7 @@ function icScratchFor(n: number): typeof icScratch {
  * carries a permutation along is its main cost: written in JavaScript, every merge or insertion
  * step is a branch the CPU mispredicts half the time. The engine's own typed-array sort is
  * faster but sorts bare numbers, so each value travels with its position k written over the
- * lowest `positionBits` bits of its mantissa (the low word, little-endian). That moves a finite
+ * lowest `positionBits` bits of its mantissa (in its low 32-bit word). That moves a finite
  * value only within the run of doubles sharing its other bits, and such runs are contiguous in
  * numeric order, so the sort orders values correctly except among those that agree in all other
  * bits, and never makes NaN or infinity (those need an exponent of all ones, which finite values
@@ -168,10 +171,10 @@ function averageRanks(values: Float64Array, idx: Uint32Array, ranks: Float64Arra
   const packed = s.packed.subarray(0, n);
   const { words, keys, order } = s;
   for (let k = 0; k < n; k++) packed[k] = values[idx[k]];
-  for (let k = 0; k < n; k++) words[2 * k] = ((words[2 * k] & keep) | k) >>> 0;
+  for (let k = 0; k < n; k++) words[2 * k + LOW_WORD] = ((words[2 * k + LOW_WORD] & keep) | k) >>> 0;
   packed.sort();
   for (let k = 0; k < n; k++) {
-    const position = words[2 * k] & mask;
+    const position = words[2 * k + LOW_WORD] & mask;
     order[k] = position;
     keys[k] = values[idx[position]];
   }
