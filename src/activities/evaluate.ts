@@ -17,7 +17,7 @@ import { forwardReturns, informationCoefficients } from '../features/evaluation'
 import { sliceBounds } from '../arrays';
 import { checkpoint } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
-import { slicesOf } from './slices';
+import { daySlices } from './slices';
 import { PartitionTally } from './tally';
 import { featureTable, summarizeDays } from './features';
 import { parseInput, upstreamMissing } from '../failures';
@@ -86,27 +86,26 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
     let cachedDays = 0;
     let databaseDays = 0;
     // A slice of days at a time, so memory does not grow with the chunk (a day's scores use only that day).
-    for (const slice of slicesOf(daysOf(input.from, input.to))) {
-      const fromMs = dayStartMs(slice[0]);
-      const toMs = dayStartMs(slice[slice.length - 1]) + DAY_MS;
+    // The ledger's checksums let days this worker just wrote come from its partition cache.
+    const candleChecksums = checksumsByDay(ledger, 'candles');
+    const featureChecksums = new Map(algorithms.map((a) => [a, checksumsByDay(ledger, featureTable(a))]));
+    for (const { days, fromMs, toMs } of daySlices(input.from, input.to)) {
       // Only the close matters here (forward returns); reading one column instead of five saves a third of D's reads.
-      // The ledger's checksums let days this worker just wrote come from its partition cache.
-      const closeRead = await readColumnsVerified(deps.db, 'candles', input.symbol, ['close'], fromMs, toMs, checksumsByDay(ledger, 'candles'));
+      const closeRead = await readColumnsVerified(deps.db, 'candles', input.symbol, ['close'], fromMs, toMs, candleChecksums);
       const candles = { ts: closeRead.ts, close: closeRead.values.close };
       cachedDays += closeRead.cachedDays;
       databaseDays += closeRead.databaseDays;
       const featureData = new Map<AlgorithmId, Record<string, Float64Array>>();
       for (const a of algorithms) {
         const algorithm = getAlgorithm(a);
-        const table = featureTable(a);
-        const read = await readColumnsVerified(deps.db, table, input.symbol, algorithm.columns, fromMs, toMs, checksumsByDay(ledger, table));
+        const read = await readColumnsVerified(deps.db, featureTable(a), input.symbol, algorithm.columns, fromMs, toMs, featureChecksums.get(a) ?? new Map());
         cachedDays += read.cachedDays;
         databaseDays += read.databaseDays;
         const aligned: Record<string, Float64Array> = {};
         for (const c of algorithm.columns) aligned[c] = alignTo(candles.ts, read.ts, read.values[c]);
         featureData.set(a, aligned);
       }
-      for (const day of slice) {
+      for (const day of days) {
         await checkpoint(ctx, { day });
         const { start, end } = sliceBounds(candles.ts, dayStartMs(day), dayStartMs(day) + DAY_MS);
         const fwd = forwardReturns(candles.close.subarray(start, end), HORIZON_MINUTES);

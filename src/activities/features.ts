@@ -10,7 +10,7 @@ import { getAlgorithm } from '../features';
 import { sliceBounds } from '../arrays';
 import { checkpoint } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
-import { slicesOf } from './slices';
+import { daySlices } from './slices';
 import { PartitionTally } from './tally';
 import { parseInput, upstreamMissing } from '../failures';
 
@@ -41,8 +41,8 @@ export function makeComputeFeatures(deps: ActivityDeps) {
     const ctx = Context.current();
     const algorithm = getAlgorithm(input.algorithm);
     const table = featureTable(input.algorithm);
-    const fromMs = dayStartMs(input.from);
-    const readFromMs = fromMs - algorithm.lookbackMinutes * MINUTE_MS;
+    const lookbackMs = algorithm.lookbackMinutes * MINUTE_MS;
+    const readFromMs = dayStartMs(input.from) - lookbackMs;
     const { checksums, missing } = await upstreamLedger(deps, 'candles', input.symbol, dayOf(readFromMs), input.from, input.to);
     if (missing.length) {
       throw upstreamMissing(
@@ -55,15 +55,13 @@ export function makeComputeFeatures(deps: ActivityDeps) {
     let cachedDays = 0;
     let databaseDays = 0;
     // A slice of days at a time (with its look-back), so memory does not grow with the chunk.
-    for (const slice of slicesOf(daysOf(input.from, input.to))) {
-      const sliceFromMs = dayStartMs(slice[0]);
-      const sliceToMs = dayStartMs(slice[slice.length - 1]) + DAY_MS;
-      const { candles, ...read } = await readCandlesVerified(deps.db, input.symbol, sliceFromMs - algorithm.lookbackMinutes * MINUTE_MS, sliceToMs, checksums);
+    for (const slice of daySlices(input.from, input.to)) {
+      const { candles, ...read } = await readCandlesVerified(deps.db, input.symbol, slice.fromMs - lookbackMs, slice.toMs, checksums);
       cachedDays += read.cachedDays;
       databaseDays += read.databaseDays;
-      ctx.heartbeat({ day: slice[0], loaded: candles.ts.length });
+      ctx.heartbeat({ day: slice.days[0], loaded: candles.ts.length });
       const features = algorithm.compute(candles);
-      for (const day of slice) {
+      for (const day of slice.days) {
         await checkpoint(ctx, { day });
         const { start, end } = sliceBounds(candles.ts, dayStartMs(day), dayStartMs(day) + DAY_MS);
         const arrays: Record<string, Float64Array> = { ts: candles.ts.subarray(start, end) };

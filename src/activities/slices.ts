@@ -6,14 +6,26 @@
  * look-back (the chunk-invariance tests in test/unit/features.test.ts), so slices give exactly
  * the same rows; the look-back days are read again per slice (from the partition cache).
  */
+import { DAY_MS, dayStartMs, daysOf } from '../dates';
 
 /** Days an activity reads, computes and writes at once. */
 export const SLICE_DAYS = 8;
 
-/** `days` cut into consecutive slices of at most `size` days, in order. */
-export function slicesOf<T>(days: readonly T[], size: number = SLICE_DAYS): T[][] {
-  if (!Number.isInteger(size) || size < 1) throw new Error(`slicesOf: size must be a positive integer, got ${size}`);
-  const out: T[][] = [];
-  for (let i = 0; i < days.length; i += size) out.push(days.slice(i, i + size));
+/** Consecutive days of a range and the time span they cover, `fromMs <= ts < toMs`. */
+export interface DaySlice {
+  readonly days: readonly string[];
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/** The days `from..to` cut into consecutive slices of at most `size` days, in order. */
+export function daySlices(from: string, to: string, size: number = SLICE_DAYS): DaySlice[] {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`daySlices: size must be a positive integer, got ${size}`);
+  const all = daysOf(from, to);
+  const out: DaySlice[] = [];
+  for (let i = 0; i < all.length; i += size) {
+    const days = all.slice(i, i + size);
+    out.push({ days, fromMs: dayStartMs(days[0]), toMs: dayStartMs(days[days.length - 1]) + DAY_MS });
+  }
   return out;
 }

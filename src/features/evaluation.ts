@@ -62,16 +62,17 @@ function finitePairs(x: Float64Array, y: Float64Array, into: Uint32Array = new U
  * Pearson correlation over the selected pairs, two-pass (means first, then centred sums) to avoid
  * the cancellation of the one-pass formula:
  * `r = sum((x - mx)(y - my)) / sqrt(sum((x - mx)^2) * sum((y - my)^2))`, clamped to [-1, 1]
- * against rounding.
+ * against rounding. `idx` selects the pairs; without it the first `n` pairs are all selected
+ * (ranks are dense, and an identity index would only cost an array).
  */
-function pearsonOn(x: ArrayLike<number>, y: ArrayLike<number>, idx: ArrayLike<number>): number {
-  const n = idx.length;
+function pearsonOn(x: ArrayLike<number>, y: ArrayLike<number>, idx: ArrayLike<number> | undefined, n = idx?.length ?? 0): number {
   if (n < MIN_PAIRS) return NaN;
   let sx = 0;
   let sy = 0;
   for (let k = 0; k < n; k++) {
-    sx += x[idx[k]];
-    sy += y[idx[k]];
+    const i = idx ? idx[k] : k;
+    sx += x[i];
+    sy += y[i];
   }
   const mx = sx / n;
   const my = sy / n;
@@ -79,8 +80,9 @@ function pearsonOn(x: ArrayLike<number>, y: ArrayLike<number>, idx: ArrayLike<nu
   let sxx = 0;
   let syy = 0;
   for (let k = 0; k < n; k++) {
-    const dx = x[idx[k]] - mx;
-    const dy = y[idx[k]] - my;
+    const i = idx ? idx[k] : k;
+    const dx = x[i] - mx;
+    const dy = y[i] - my;
     sxy += dx * dy;
     sxx += dx * dx;
     syy += dy * dy;
@@ -95,32 +97,6 @@ export function pearson(x: Float64Array, y: Float64Array): Correlation {
   checkLengths('pearson', x, y);
   const idx = finitePairs(x, y);
   return { value: pearsonOn(x, y, idx), n: idx.length };
-}
-
-/** {@link pearsonOn} over the first `n` elements of x and y, all selected: the same sums in the same order. */
-function pearsonDense(x: Float64Array, y: Float64Array, n: number): number {
-  if (n < MIN_PAIRS) return NaN;
-  let sx = 0;
-  let sy = 0;
-  for (let k = 0; k < n; k++) {
-    sx += x[k];
-    sy += y[k];
-  }
-  const mx = sx / n;
-  const my = sy / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let k = 0; k < n; k++) {
-    const dx = x[k] - mx;
-    const dy = y[k] - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  if (sxx === 0 || syy === 0) return NaN;
-  const r = sxy / Math.sqrt(sxx * syy);
-  return Math.max(-1, Math.min(1, r));
 }
 
 /** Which 32-bit half of a float64 holds the low mantissa bits on this machine (0 on little-endian ones). */
@@ -217,7 +193,7 @@ function sameIndexes(a: Uint32Array, b: Uint32Array): boolean {
 function spearmanOn(x: Float64Array, idx: Uint32Array, yRanks: Float64Array, xRanks?: Float64Array): number {
   const n = idx.length;
   if (n < MIN_PAIRS) return NaN;
-  return pearsonDense(averageRanks(x, idx, xRanks?.subarray(0, n)), yRanks, n);
+  return pearsonOn(averageRanks(x, idx, xRanks?.subarray(0, n)), yRanks, undefined, n);
 }
 
 /**
