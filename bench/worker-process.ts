@@ -3,6 +3,7 @@
  * (`npm run worker`), so its RSS and CPU (`proc.ts`) count neither the bench's client nor the bundler.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { PROJECT_ROOT } from '../src/config';
 import { WORKER_READY_MESSAGE } from '../src/worker';
 
@@ -38,6 +39,9 @@ export async function startWorkerProcess(env: Record<string, string>, timeoutMs 
   let seen = '';
   const keep = (chunk: Buffer) => (seen = (seen + chunk.toString('utf8')).slice(-8000));
   child.stderr?.on('data', keep);
+  // BENCH_WORKER_STDOUT=<file> keeps everything the worker prints (e.g. with --trace-gc in BENCH_WORKER_NODE_FLAGS).
+  const stdoutFile = process.env.BENCH_WORKER_STDOUT;
+  if (stdoutFile) child.stdout?.on('data', (chunk: Buffer) => fs.appendFileSync(stdoutFile, chunk));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`bench worker did not start within ${timeoutMs} ms:\n${seen}`)), timeoutMs);
     child.stdout?.on('data', (chunk: Buffer) => {

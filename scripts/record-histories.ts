@@ -42,9 +42,10 @@ const TAGS: Record<string, string> = {
   v5: "backfill with patch 'backfill-default-chunk-days-62': a backfill that does not name chunkDays plans 62-day chunks (31 before)",
   v6: "pipeline with patch 'pipeline-wait-for-child-id-conflict': a child start refused because another run (e.g. a backfill) holds the ID is retried after durable timers up to conflictWaitSeconds (600 by default), then fails the pipeline with ChildWorkflowIdConflict naming that run",
   v7: "backfill with patch 'backfill-windowed-phases': a multi-phase backfill runs as a pipeline of windows (one lane per phase, lanes overlap) and carries each lane's window across continue-as-new",
+  v8: "backfill with patch 'backfill-plan-ahead': a lane plans its next window while its current one runs, counting the upstream lane's runs still in flight as materialized, and plans again if one of them failed",
 };
 /** The tag new recordings get unless `--tag` says otherwise: the current workflow code. */
-const CURRENT_TAG = 'v7';
+const CURRENT_TAG = 'v8';
 
 const DAY = '2024-01-15';
 

@@ -26,6 +26,8 @@ export const PlanBackfillInput = z.object({
   force: z.boolean(),
   forceBefore: z.number(),
   exclude: z.array(FailedPartitions),
+  /** Upstream runs still in flight that the plan may count as materialized (`PhasePlanRequest.assumed`). */
+  assumed: z.array(z.object({ flow: FlowName, symbol: MarketSymbol, from: IsoDate, to: IsoDate })).optional(),
 });
 export type PlanBackfillInput = z.infer<typeof PlanBackfillInput>;
 

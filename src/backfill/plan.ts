@@ -95,6 +95,38 @@ export interface PhasePlanRequest {
   readonly exclude: readonly FailedPartitions[];
   /** Ledger rows of this symbol over the range, for the phase's assets and their upstream assets. */
   readonly facts: readonly LedgerFact[];
+  /**
+   * Upstream runs of this backfill still in flight, counted as materialized at the current
+   * version: a lane plans its next window while the upstream lane is still writing it, and
+   * re-plans if any of these did not succeed (`src/workflows/lanes.ts`).
+   */
+  readonly assumed?: readonly RunRef[];
+}
+
+/** Which flow, symbol and days a run covers: how a plan names an upstream run it assumes. */
+export interface RunRef {
+  readonly flow: FlowName;
+  readonly symbol: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** A run's identity within one backfill run: its flow, symbol and days. */
+export function runKey(run: RunRef): string {
+  return `${run.flow}/${run.symbol}/${run.from}..${run.to}`;
+}
+
+/** The ledger as it will be once the assumed upstream runs have written their days (they never replace rows of the phase's own assets). */
+function withAssumed(req: PhasePlanRequest): Map<string, LedgerFact> {
+  const facts = new Map(req.facts.map((f) => [`${f.asset}/${f.partition}`, f]));
+  const own = new Set(req.flows.map((f) => FLOW_ASSET[f]));
+  for (const run of req.assumed ?? []) {
+    const asset = FLOW_ASSET[run.flow];
+    if (run.symbol !== req.symbol || own.has(asset)) continue;
+    const codeVersion = req.currentVersions[asset] ?? 'assumed';
+    for (const day of daysOf(run.from, run.to)) facts.set(`${asset}/${day}`, { asset, partition: day, codeVersion, materializedAt: Number.MAX_SAFE_INTEGER });
+  }
+  return facts;
 }
 
 /** The plan of one symbol in one phase. */
@@ -158,7 +190,7 @@ function decide(flow: FlowName, day: string, req: PhasePlanRequest, facts: Map<s
 /** Plans one symbol's phase: skips, runs of up to `chunkDays` contiguous days, and upstream failures. */
 export function planPhase(req: PhasePlanRequest): PhasePlan {
   if (!Number.isInteger(req.chunkDays) || req.chunkDays < 1) throw new RangeError(`chunkDays must be a positive integer, got ${req.chunkDays}`);
-  const facts = new Map(req.facts.map((f) => [`${f.asset}/${f.partition}`, f]));
+  const facts = withAssumed(req);
   const excluded = new Set<string>();
   for (const e of req.exclude) {
     if (e.symbol !== req.symbol) continue;

@@ -12,12 +12,14 @@ import {
   condition,
   executeChild,
   makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { PlannedRun } from '../backfill/plan';
+import type { BackfillPlan } from '../activities/backfill';
+import type { PlannedRun, RunRef } from '../backfill/plan';
 import { effectiveFlows, failedPartitionCount, PHASES } from '../backfill/plan';
 import {
   BackfillInput,
@@ -33,7 +35,7 @@ import { parseInput } from '../failures';
 import { backfillProgressQuery, backfillSearchAttributes, pauseBackfillSignal, resumeBackfillSignal } from './backfill-api';
 import { DEFAULT_CONFLICT_WAIT_SECONDS, runChildWaitingOutConflicts } from './child-conflict';
 import { withDefaultChunkDays } from './chunk-days';
-import { runLanes } from './lanes';
+import { PLAN_AHEAD_PATCH, runLanes } from './lanes';
 import { runsInWindows, windowDays, windowsOf } from './windows';
 import { ACTIVITY_OPTIONS, childOptions } from './common';
 import { evaluate } from './evaluate';
@@ -96,7 +98,7 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
   let describePhase = (): string => phaseName;
   let stopped = false;
   let runningPartitions = 0;
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new Set<Promise<boolean>>();
   let startedThisRun = 0;
 
   setHandler(pauseBackfillSignal, () => void (paused = true));
@@ -152,11 +154,12 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
   type Tally = { done: number; skipped: number };
   const phaseTally: Tally = { done: carry?.phaseDone ?? 0, skipped: carry?.phaseSkipped ?? 0 };
 
-  const startRun = (run: PlannedRun, tally: Tally = phaseTally): Promise<void> => {
+  /** Starts a run's child; resolves once it has ended, true if its partitions are materialized (done here or by the run that held its ID). */
+  const startRun = (run: PlannedRun, tally: Tally = phaseTally): Promise<boolean> => {
     counters.children++;
     startedThisRun++;
     runningPartitions += run.days;
-    const p: Promise<void> = runChildWaitingOutConflicts(() => runChild(run, input.source, input.heartbeatTimeoutSeconds, input.ingestTaskQueue), {
+    const p: Promise<boolean> = runChildWaitingOutConflicts(() => runChild(run, input.source, input.heartbeatTimeoutSeconds, input.ingestTaskQueue), {
       maxWaitSeconds: input.conflictWaitSeconds ?? DEFAULT_CONFLICT_WAIT_SECONDS,
       stillNeeded: () => stillNeeded(run),
     })
@@ -166,15 +169,17 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
           if (outcome.status === 'done-elsewhere') {
             counters.skipped += run.days;
             tally.skipped += run.days;
-            return;
+            return true;
           }
           counters.done += run.days;
           tally.done += run.days;
+          return true;
         },
         (err: unknown) => {
           // Our own cancellation propagates; anything else (even a child cancelled by someone else) is this run's failure.
           if (CancellationScope.current().consideredCancelled) throw err;
           recordFailure({ flow: run.flow, symbol: run.symbol, from: run.from, to: run.to, error: rootCauseText(err) });
+          return false;
         },
       )
       .finally(() => {
@@ -185,9 +190,12 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
     return p;
   };
 
-  /** Plans one phase over `from..to`; counts what it newly skips against `tally` and records upstream failures. */
-  const planPart = async (phase: number, from: string, to: string, tally: Tally): Promise<PlannedRun[]> => {
-    const plan = await planBackfill({
+  /**
+   * Asks the planning activity for one phase over `from..to`, counting `assumed` upstream runs
+   * still in flight as materialized (the field is left out when there are none, as before it existed).
+   */
+  const draftPart = (phase: number, from: string, to: string, assumed: readonly RunRef[] = []): Promise<BackfillPlan> =>
+    planBackfill({
       symbols: [...new Set(input.symbols)],
       flows: PHASES[phase].flows.filter((f) => flows.includes(f)),
       selected: input.flows,
@@ -197,7 +205,11 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
       force: input.force,
       forceBefore: startedAt,
       exclude: failed,
+      ...(assumed.length ? { assumed: assumed.map(({ flow, symbol, from: f, to: t }) => ({ flow, symbol, from: f, to: t })) } : {}),
     });
+
+  /** Takes a plan into the backfill: counts what it newly skips against `tally`, records upstream failures, returns its runs in start order. */
+  const adoptPlan = (plan: BackfillPlan, tally: Tally): PlannedRun[] => {
     // After continue-as-new, what was already done or skipped here shows up as skipped again.
     const newlySkipped = Math.max(0, plan.skipped - tally.done - tally.skipped);
     counters.skipped += newlySkipped;
@@ -229,7 +241,9 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
         usedPhases,
         concurrency: input.concurrency,
         lanes,
-        plan: (part, lane) => planPart(part.phase, part.from, part.to, lane),
+        planAhead: patched(PLAN_AHEAD_PATCH),
+        draft: (part, assumed) => draftPart(part.phase, part.from, part.to, assumed),
+        adopt: (plan, lane) => adoptPlan(plan, lane),
         start: (run, lane) => startRun(run, lane),
         running: () => inFlight.size,
         stopped: () => stopped,
@@ -242,7 +256,7 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
     for (; !windowed && phaseIndex < PHASES.length && !stopped && !continueAsNew; phaseIndex++, phaseTally.done = 0, phaseTally.skipped = 0) {
       if (!usedPhases.includes(phaseIndex)) continue;
       phaseName = PHASES[phaseIndex].name;
-      const runs = await planPart(phaseIndex, input.from, input.to, phaseTally);
+      const runs = adoptPlan(await draftPart(phaseIndex, input.from, input.to), phaseTally);
       for (const run of runs) {
         await condition(() => stopped || (!paused && inFlight.size < input.concurrency));
         if (stopped) break;

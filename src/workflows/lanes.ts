@@ -11,7 +11,8 @@
  * workflow code: no I/O, only conditions, activities (planning) and children (through `start`).
  */
 import { condition } from '@temporalio/workflow';
-import type { PlannedRun } from '../backfill/plan';
+import type { BackfillPlan } from '../activities/backfill';
+import { runKey, type PlannedRun, type RunRef } from '../backfill/plan';
 import type { BackfillLane } from '../contracts';
 import type { Window, WindowPart } from './windows';
 
@@ -26,16 +27,35 @@ export interface LaneHost {
   readonly concurrency: number;
   /** Where each lane is: carried across continue-as-new. */
   readonly lanes: BackfillLane[];
-  /** Plans one window of one phase and records its skips and upstream failures against `lane`. */
-  plan(part: WindowPart, lane: BackfillLane): Promise<PlannedRun[]>;
-  /** Starts the child of a run, counting its outcome against `lane`; resolves when it has ended (failures are recorded, not thrown). */
-  start(run: PlannedRun, lane: BackfillLane): Promise<void>;
+  /**
+   * Plans a lane's next window while its current one runs (patch {@link PLAN_AHEAD_PATCH}); off,
+   * a lane plans a window only once it may start it.
+   */
+  readonly planAhead: boolean;
+  /**
+   * Asks for the plan of one window of one phase, counting `assumed` upstream runs (still in
+   * flight) as materialized; records nothing.
+   */
+  draft(part: WindowPart, assumed: readonly RunRef[]): Promise<BackfillPlan>;
+  /** Takes a plan into the backfill: records its skips and upstream failures against `lane`; returns its runs in start order. */
+  adopt(plan: BackfillPlan, lane: BackfillLane): PlannedRun[];
+  /**
+   * Starts the child of a run, counting its outcome against `lane`; resolves when it has ended,
+   * true if its partitions are materialized (failures are recorded, not thrown).
+   */
+  start(run: PlannedRun, lane: BackfillLane): Promise<boolean>;
   /** Children running now. */
   running(): number;
   stopped(): boolean;
   paused(): boolean;
   /** Checked before each start: true makes the scheduler stop starting children and return. */
   continueAsNewDue(): boolean;
+}
+
+/** A drafted plan of one window and the upstream runs (keys) it assumed would succeed. */
+interface Drafted {
+  readonly plan: BackfillPlan;
+  readonly assumed: readonly string[];
 }
 
 /** How the scheduler ended: every lane finished, the backfill was stopped, or it should continue as new. */
@@ -45,8 +65,11 @@ export type LanesOutcome = 'done' | 'stopped' | 'continue-as-new';
 interface Queued {
   readonly lane: number;
   readonly run: PlannedRun;
-  readonly onStarted: (ended: Promise<void>) => void;
+  readonly onStarted: (ended: Promise<boolean>) => void;
 }
+
+/** Patch ID: lanes plan their next window ahead, assuming upstream runs in flight succeed. */
+export const PLAN_AHEAD_PATCH = 'backfill-plan-ahead';
 
 /**
  * Runs every lane to the end, or until the backfill is stopped or due to continue as new. Returns
@@ -59,20 +82,75 @@ export async function runLanes(host: LaneHost): Promise<LanesOutcome> {
   let laneError: unknown;
   let leaving = false;
 
+  // Plan-ahead bookkeeping, within this workflow run: the runs each lane has planned and not yet
+  // finished (what a downstream draft may assume), the runs that materialized their partitions,
+  // and how many windows each lane has drafted.
+  const inFlightRuns = host.usedPhases.map(() => new Map<string, PlannedRun>());
+  const succeeded = new Set<string>();
+  const drafted = host.lanes.map((l) => l.window);
+
+  /** May lane j start window w? Its upstream lane has finished w, and its downstream lane is at most LANE_LEAD behind. */
+  const ready = (j: number, w: number): boolean =>
+    (j === 0 || host.lanes[j - 1].window > w) && (j === last || w - host.lanes[j + 1].window <= LANE_LEAD);
+
+  /**
+   * Drafts lane j's plan of window w once the upstream lane has drafted it, assuming (when
+   * `assume`) that the upstream runs of the window in flight will succeed. Undefined when the
+   * backfill stops or leaves first.
+   */
+  const drafting = async (j: number, w: number, assume = true): Promise<Drafted | undefined> => {
+    await condition(() => leaving || host.stopped() || j === 0 || drafted[j - 1] > w);
+    if (leaving || host.stopped()) return undefined;
+    const window = host.windows[w];
+    const assumed = assume && j > 0 ? [...inFlightRuns[j - 1].values()].filter((r) => r.from <= window.to && r.to >= window.from) : [];
+    const plan = await host.draft({ phase: host.usedPhases[j], ...window }, assumed);
+    // A re-plan replaces the draft's runs: downstream drafts that assumed them will re-plan too.
+    for (const [key, run] of inFlightRuns[j]) if (run.from <= window.to && run.to >= window.from) inFlightRuns[j].delete(key);
+    for (const run of plan.runs) inFlightRuns[j].set(runKey(run), run);
+    drafted[j] = Math.max(drafted[j], w + 1);
+    return { plan, assumed: assumed.map(runKey) };
+  };
+
+  /** Queues a run for the dispatcher; resolves once its child has ended. */
+  const enqueue = (j: number, run: PlannedRun): Promise<void> =>
+    new Promise<void>((resolve, reject) =>
+      queue.push({
+        lane: j,
+        run,
+        onStarted: (ended) =>
+          ended.then((ok) => {
+            inFlightRuns[j].delete(runKey(run));
+            if (ok) succeeded.add(runKey(run));
+            resolve();
+          }, reject),
+      }),
+    );
+
   const lane = async (j: number): Promise<void> => {
     const state = host.lanes[j];
+    let next: Promise<Drafted | undefined> | undefined;
     for (; state.window < host.windows.length; state.window++, state.done = 0, state.skipped = 0) {
       const w = state.window;
-      await condition(
-        () =>
-          leaving ||
-          host.stopped() ||
-          ((j === 0 || host.lanes[j - 1].window > w) && (j === last || w - host.lanes[j + 1].window <= LANE_LEAD)),
-      );
+      if (host.planAhead) {
+        // The plan drafted while the previous window ran, unless an upstream run it assumed failed.
+        let draft = await (next ?? drafting(j, w));
+        if (!draft) return;
+        await condition(() => leaving || host.stopped() || ready(j, w));
+        if (leaving || host.stopped()) return;
+        if (!draft.assumed.every((key) => succeeded.has(key))) draft = await drafting(j, w, false);
+        if (!draft) return;
+        const runs = host.adopt(draft.plan, state);
+        next = w + 1 < host.windows.length ? drafting(j, w + 1) : undefined;
+        // Awaited at the next window; until then a failure must not count as unhandled.
+        next?.catch(() => undefined);
+        await Promise.all(runs.map((run) => enqueue(j, run)));
+        continue;
+      }
+      await condition(() => leaving || host.stopped() || ready(j, w));
       if (leaving || host.stopped()) return;
-      const runs = await host.plan({ phase: host.usedPhases[j], ...host.windows[w] }, state);
+      const runs = host.adopt(await host.draft({ phase: host.usedPhases[j], ...host.windows[w] }, []), state);
       // The window is finished once every run's child has ended (it is started by the dispatcher below).
-      await Promise.all(runs.map((run) => new Promise<void>((resolve, reject) => queue.push({ lane: j, run, onStarted: (ended) => ended.then(resolve, reject) }))));
+      await Promise.all(runs.map((run) => enqueue(j, run)));
     }
   };
   for (let j = 0; j <= last; j++) {

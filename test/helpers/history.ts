@@ -20,3 +20,11 @@ export async function conflictSeen(client: Client, workflowId: string): Promise<
   }
   throw new Error(`${workflowId} did not run into the child ID conflict within 30 s`);
 }
+
+/** The decoded (JSON) first argument of every scheduled activity of a type, in history order. */
+export function activityInputs(events: temporal.api.history.v1.IHistoryEvent[], activityType: string): unknown[] {
+  return events
+    .map((e) => e.activityTaskScheduledEventAttributes)
+    .filter((a) => a?.activityType?.name === activityType)
+    .map((a) => JSON.parse(Buffer.from(a?.input?.payloads?.[0]?.data ?? []).toString('utf8')) as unknown);
+}

@@ -127,6 +127,38 @@ describe('backfill planner', () => {
     expect(plan.skipped).toBe(0);
   });
 
+  it('counts assumed upstream runs as current (this symbol only), never as the planned asset itself', () => {
+    // Candles exist for 01-01..01-04; ingest runs in flight cover 01-05..01-08 (and another symbol's 01-09..01-10).
+    const assumed = [
+      { flow: 'ingest', symbol: 'BTC-USD', from: '2024-01-05', to: '2024-01-08' },
+      { flow: 'ingest', symbol: 'ETH-USD', from: '2024-01-09', to: '2024-01-10' },
+    ] as const;
+    const plan = planPhase(request({ facts: facts('candles', '2024-01-01', '2024-01-04'), assumed }));
+    expect(plan.runs.map((r) => [r.from, r.to])).toEqual([
+      ['2024-01-01', '2024-01-04'],
+      ['2024-01-05', '2024-01-08'],
+    ]);
+    expect(plan.upstreamMissing).toEqual([expect.objectContaining({ from: '2024-01-09', to: '2024-01-10', error: expect.stringContaining('candles (not materialized)') })]);
+    // Evaluate assumes feature runs at the current version, even over stale ledger rows.
+    const evaluation = planPhase(
+      request({
+        flows: ['evaluate'],
+        selected: ['evaluate'],
+        facts: [...facts('features_b', '2024-01-01', '2024-01-10', 'b-0'), ...facts('features_c', '2024-01-01', '2024-01-10', 'c-1')],
+        assumed: [{ flow: 'features-b', symbol: 'BTC-USD', from: '2024-01-01', to: '2024-01-06' }],
+      }),
+    );
+    expect(evaluation.runs.map((r) => [r.from, r.to])).toEqual([
+      ['2024-01-01', '2024-01-04'],
+      ['2024-01-05', '2024-01-06'],
+    ]);
+    expect(evaluation.upstreamMissing).toEqual([expect.objectContaining({ from: '2024-01-07', to: '2024-01-10', error: expect.stringContaining('features_b (stale: b-0') })]);
+    // A run of the planned flow itself is not a reason to skip its days.
+    const own = planPhase(request({ facts: facts('candles', '2024-01-01', '2024-01-10'), assumed: [{ flow: 'features-c', symbol: 'BTC-USD', from: '2024-01-01', to: '2024-01-10' }] }));
+    expect(own.skipped).toBe(0);
+    expect(own.runs).toHaveLength(3);
+  });
+
   it('rejects a non-positive chunk size', () => {
     expect(() => planPhase(request({ chunkDays: 0 }))).toThrow(/chunkDays/);
   });

@@ -13,14 +13,19 @@ import { SLICE_DAYS } from '../../src/activities/slices';
 import { syntheticSource } from '../../src/sources';
 import type { MarketSource } from '../../src/sources/types';
 import { backfillProgressQuery, backfillWorkflowId, pauseBackfillSignal, resumeBackfillSignal } from '../../src/workflows/backfill-api';
-import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
-import { patchMarkers } from '../helpers/history';
+import { Worker } from '@temporalio/worker';
+import { startDevServerEnv, startStack, testWorkflowBundle, type TestStack } from '../helpers/stack';
+import { activityInputs, patchMarkers } from '../helpers/history';
 import { WINDOWED_PHASES_PATCH } from '../../src/workflows/windows';
+import { PLAN_AHEAD_PATCH } from '../../src/workflows/lanes';
+import type { PlanBackfillInput } from '../../src/activities/backfill';
 
 const EventType = temporal.api.enums.v1.EventType;
 
 /** Days on which the test source fails (SourceDataInvalid, non-retryable) for SOL-USD. */
 const failingDays = new Set<string>();
+/** Those failures wait for this first (a test holds them to fail a run at a moment of its choosing). */
+let failureHeld = Promise.resolve();
 /** While set, ADA-USD days from this one on hang until `releaseGate` (a slow source), then fail. */
 let gateFrom: string | undefined;
 let releaseGate: () => void = () => undefined;
@@ -35,6 +40,7 @@ const testSource: MarketSource = {
   ...syntheticSource,
   async fetchDay(symbol, day, options) {
     if (symbol === 'SOL-USD' && failingDays.has(day)) {
+      await failureHeld;
       throw ApplicationFailure.nonRetryable(`test source refuses ${symbol} ${day}`, 'SourceDataInvalid');
     }
     if (symbol === 'ADA-USD' && gateFrom && day >= gateFrom) {
@@ -254,7 +260,12 @@ describe('backfill on a real dev server', () => {
     expect(maxOverlap(kids)).toBeLessThanOrEqual(3);
     // The first run chose the pipeline (patch marker) and its continue-as-new chain kept it.
     const firstRun = await stack.client.workflow.getHandle(backfillWorkflowId(input), handle.firstExecutionRunId).fetchHistory();
-    expect(patchMarkers(firstRun.events ?? [])).toEqual([expect.stringContaining(WINDOWED_PHASES_PATCH)]);
+    expect(patchMarkers(firstRun.events ?? [])).toEqual([expect.stringContaining(WINDOWED_PHASES_PATCH), expect.stringContaining(PLAN_AHEAD_PATCH)]);
+    // Lanes planned a window while the upstream lane was still writing it (assuming its runs).
+    const plans = activityInputs(firstRun.events ?? [], 'planBackfill') as PlanBackfillInput[];
+    expect(plans.some((p) => p.flows.includes('evaluate') && (p.assumed ?? []).some((a) => a.flow.startsWith('features-')))).toBe(true);
+    // However plans and child events interleaved, the run replays: no decision hangs on timing.
+    await Worker.runReplayHistory({ workflowBundle: testWorkflowBundle() }, firstRun, 'pipelined-first-run');
 
     const range = (k: ChildRecord) => k.workflowId.split('/')[2].split('..');
     const flow = (k: ChildRecord) => k.workflowId.split('/')[0];
@@ -279,6 +290,53 @@ describe('backfill on a real dev server', () => {
 
     const again = await runBackfill(input);
     expect(again.result).toMatchObject({ status: 'completed', total: 48, done: 0, skipped: 48, children: 0 });
+  });
+
+  it('pipelined windows: a lane that planned around an upstream run which then failed plans that window again', async () => {
+    // Windows of 4 days, 2-day chunks. Ingest 08-05..08-06 writes 08-05, then fails on 08-06, but
+    // only once features-c has planned window 2 assuming that ingest run would succeed.
+    failingDays.add('2024-08-06');
+    let releaseFailure: () => void = () => undefined;
+    failureHeld = new Promise((resolve) => (releaseFailure = resolve));
+    const input: BackfillInput = { symbols: ['SOL-USD'], flows: ['features-c'], from: '2024-08-01', to: '2024-08-12', withUpstream: true, chunkDays: 2, windowDays: 4 };
+    const handle = await startBackfill(input);
+    const started = (await handle.describe()).startTime.getTime();
+    const window2 = (p: PlanBackfillInput) => p.flows.includes('features-c') && p.from === '2024-08-05' && p.to === '2024-08-08';
+    const assumedFailing = (p: PlanBackfillInput) => (p.assumed ?? []).some((a) => a.flow === 'ingest' && a.from === '2024-08-05' && a.to === '2024-08-06');
+    const plansSoFar = async () => activityInputs((await handle.fetchHistory()).events ?? [], 'planBackfill') as PlanBackfillInput[];
+    for (let i = 0; i < 600 && !(await plansSoFar()).some((p) => window2(p) && assumedFailing(p)); i++) await new Promise((r) => setTimeout(r, 50));
+    releaseFailure();
+    const first = BackfillResult.parse(await handle.result());
+    failureHeld = Promise.resolve();
+
+    // Exactly what planning after the failure gives: 08-06 lacks candles, 08-07..08-08 their look-back.
+    expect(first).toMatchObject({ status: 'completed-with-failures', total: 24, done: 19, failed: 5 });
+    expect(first.failures).toEqual([
+      expect.objectContaining({ flow: 'ingest', from: '2024-08-05', to: '2024-08-06', error: 'SourceDataInvalid: test source refuses SOL-USD 2024-08-06' }),
+      expect.objectContaining({ flow: 'features-c', from: '2024-08-06', to: '2024-08-06', error: expect.stringMatching(/^UpstreamMissing: features-c needs candles \(not materialized\)/) }),
+      expect.objectContaining({ flow: 'features-c', from: '2024-08-07', to: '2024-08-08', error: expect.stringContaining('look-back candles of the previous 2 days') }),
+    ]);
+    // The draft that assumed the failed run was planned again, without assumptions, and never started.
+    const plans = (await plansSoFar()).filter(window2);
+    expect(plans.map((p) => assumedFailing(p))).toEqual([true, false]);
+    expect(plans[1].assumed).toBeUndefined();
+    await Worker.runReplayHistory({ workflowBundle: testWorkflowBundle() }, await handle.fetchHistory(), 'replanned');
+    const kids = await childrenOf(stack.client, backfillWorkflowId(input), started);
+    expect(kids.filter((k) => k.workflowId.startsWith('features-c/')).map((k) => k.workflowId).sort()).toEqual([
+      'features-c/SOL-USD/2024-08-01..2024-08-02',
+      'features-c/SOL-USD/2024-08-03..2024-08-04',
+      'features-c/SOL-USD/2024-08-05',
+      'features-c/SOL-USD/2024-08-09..2024-08-10',
+      'features-c/SOL-USD/2024-08-11..2024-08-12',
+    ]);
+
+    // Once the source works, the next run does exactly the rest, planning ahead on runs that succeed.
+    failingDays.clear();
+    const second = await runBackfill(input);
+    expect(second.result).toMatchObject({ status: 'completed', done: 4, skipped: 20, failed: 0 });
+    const again = await childrenOf(stack.client, backfillWorkflowId(input), second.started);
+    expect(again.map((k) => k.workflowId).sort()).toEqual(['features-c/SOL-USD/2024-08-06..2024-08-07', 'features-c/SOL-USD/2024-08-08', 'ingest/SOL-USD/2024-08-06']);
+    expect(await ledger('SOL-USD', '2024-08-01', '2024-08-12', 'features_c')).toHaveLength(12);
   });
 
   it('a failing partition does not stop the others, the result names it, and the next backfill does only it', async () => {
