@@ -11,10 +11,11 @@ import { WORKER_READY_MESSAGE } from '../src/worker';
  * How `npm run worker` starts the worker (package.json), kept equal by hand: a 4 MiB V8
  * semi-space, garbage collection on the collecting thread only and V8's memory-favouring
  * heuristics (docs/deploying.md), two malloc arenas instead of one per thread, and tsx's
- * CommonJS hook only (`tsx` and `--import tsx` also start an ES-module loader thread, a whole
- * idle V8 isolate of ~20 MiB).
+ * CommonJS hook only, registered by `bin/worker.cjs` on the main thread (`tsx` and `--import tsx`
+ * also start an ES-module loader thread, a whole idle V8 isolate of ~20 MiB; `--require tsx/cjs`
+ * would load tsx into the workflow thread too).
  */
-const WORKER_NODE_FLAGS = ['--max-semi-space-size=4', '--single-threaded-gc', '--optimize-for-size', '--require', 'tsx/cjs'];
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=4', '--single-threaded-gc', '--optimize-for-size'];
 const WORKER_ENV = { MALLOC_ARENA_MAX: '2' };
 
 /** A running standalone worker process. */
@@ -25,12 +26,12 @@ export interface BenchWorker {
 }
 
 /**
- * Starts `src/worker.ts` with `env` and resolves once it polls. BENCH_WORKER_NODE_FLAGS adds
+ * Starts `bin/worker.cjs` (`npm run worker`) with `env` and resolves once it polls. BENCH_WORKER_NODE_FLAGS adds
  * Node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the measured worker.
  */
 export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 120_000): Promise<BenchWorker> {
   const extraFlags = (process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...WORKER_NODE_FLAGS, ...extraFlags, 'src/worker.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...WORKER_NODE_FLAGS, ...extraFlags, 'bin/worker.cjs'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...WORKER_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -123,7 +123,7 @@ export async function createWorkers(options: CreateWorkerOptions): Promise<Worke
 }
 
 /** Standalone worker process: connects, migrates, runs until SIGINT/SIGTERM, then drains and exits. */
-async function main(): Promise<void> {
+export async function runWorkerProcess(): Promise<void> {
   const config = loadConfig();
   const logger = installObservability(config.observability);
   const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads, partitionCacheMb: config.partitionCacheMb });
@@ -157,9 +157,12 @@ async function main(): Promise<void> {
   await db.close();
 }
 
-if (require.main === module) {
-  main().catch((err) => {
+/** Runs {@link runWorkerProcess}; a failure is printed and exits the process with code 1. */
+export function runWorkerProcessOrExit(): void {
+  runWorkerProcess().catch((err: unknown) => {
     console.error(`featureflow worker: ${(err as Error).message}`);
     process.exit(1);
   });
 }
+
+if (require.main === module) runWorkerProcessOrExit();
