@@ -82,13 +82,19 @@ function toError(error: { name: string; message: string; code?: string }): Error
 
 /**
  * Copies each column into its own compact buffer so it can be transferred: structured cloning a
- * `subarray` view would copy its whole underlying buffer (a chunk's worth per partition).
+ * `subarray` view would copy its whole underlying buffer (a chunk's worth per partition). A
+ * column that is a whole shared buffer (the partition cache's staged copy) goes as it is: the
+ * thread reads the same memory.
  */
 function transferable(w: PartitionWrite): { write: PartitionWrite; transfer: ArrayBuffer[] } {
   if (w.table === 'evaluations') return { write: w, transfer: [] };
   const arrays: Record<string, Float64Array> = {};
   const transfer: ArrayBuffer[] = [];
   for (const [column, values] of Object.entries(w.batch.arrays)) {
+    if (values instanceof Float64Array && values.buffer instanceof SharedArrayBuffer && values.byteOffset === 0 && values.byteLength === values.buffer.byteLength) {
+      arrays[column] = values;
+      continue;
+    }
     const copy = Float64Array.from(values);
     arrays[column] = copy;
     transfer.push(copy.buffer);

@@ -8,6 +8,7 @@ import { DAY_MS, dayStartMs } from '../dates';
 import { bulkInsert, type ColumnBatch } from './bulk';
 import { recordMaterialization } from './ledger';
 import type { Database, Db, EvaluationsTable, MaterializationsTable } from './schema';
+import type { PartitionCache, StagedDay } from './partition-cache';
 import { sqliteReplacePartition } from './sqlite-fast';
 
 /** One partition's replacement: where it goes, its rows, and its ledger entry. */
@@ -41,12 +42,31 @@ async function deletePartition(trx: Transaction<Database>, w: PartitionWrite): P
 export async function replacePartition(db: Db, w: PartitionWrite): Promise<number> {
   // Whatever happens to this write, an older copy of the day must not outlive it.
   db.recent?.forget(w.table, w.symbol, w.partition);
-  const rows = await writePartition(db, w);
-  if (db.recent && w.table !== 'evaluations' && w.batch.arrays.ts) {
-    const { ts, ...columns } = w.batch.arrays;
-    db.recent.remember(w.table, w.symbol, w.partition, w.ledger.checksum, ts, columns);
+  const staged = db.recent && w.table !== 'evaluations' && w.batch.arrays.ts ? stage(db.recent, w.batch.arrays) : undefined;
+  let rows: number;
+  try {
+    // SQLite's I/O thread writes the cache's copy (shared memory, the values as SQLite stores
+    // them): one copy of the day instead of one for the cache and one to hand to the thread.
+    rows = await writePartition(db, staged && db.io && w.table !== 'evaluations' ? { ...w, batch: { ...w.batch, arrays: stagedArrays(w.batch.arrays, staged) } } : w);
+  } catch (err) {
+    if (staged) db.recent?.discard(staged);
+    throw err;
   }
+  if (staged) db.recent?.adopt(w.table, w.symbol, w.partition, w.ledger.checksum, staged);
   return rows;
+}
+
+/** The day's copy for the cache, staged before the write. */
+function stage(cache: PartitionCache, arrays: Readonly<Record<string, ArrayLike<number>>>): StagedDay | undefined {
+  const { ts, ...columns } = arrays;
+  return cache.stage(ts, columns);
+}
+
+/** The batch's columns, in the same order, taken from the staged copy. */
+function stagedArrays(arrays: Readonly<Record<string, ArrayLike<number>>>, staged: StagedDay): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  for (const name of Object.keys(arrays)) out[name] = name === 'ts' ? staged.ts : (staged.columns.get(name) as Float64Array);
+  return out;
 }
 
 async function writePartition(db: Db, w: PartitionWrite): Promise<number> {

@@ -103,31 +103,46 @@ export async function readColumnsVerified(
   const cache = db.recent;
   const days = toMs > fromMs ? daysOf(dayOf(fromMs), dayOf(toMs - 1)) : [];
   if (!cache || !days.length) return { ...(await readColumns(db, table, symbol, columns, fromMs, toMs)), cachedDays: 0, databaseDays: days.length };
-  // Segments in time order: a cached day, or a run of days to read from the database.
-  const segments: Array<{ ts: Float64Array; values: Record<string, Float64Array> }> = [];
+  // In time order: a day the cache holds, or a run of days to read from the database. The
+  // database reads come first; the cached days are copied out after them, with no await in
+  // between, because the cache reuses an evicted day's buffers for the next day written.
+  type Part = { cached: { day: string; checksum: string; fromMs: number; toMs: number } } | { read: Promise<{ ts: Float64Array; values: Record<string, Float64Array> }> };
+  const parts: Part[] = [];
   let cachedDays = 0;
   let missFrom: number | undefined;
-  const flushMisses = async (untilMs: number): Promise<void> => {
+  const closeMisses = (untilMs: number): void => {
     if (missFrom === undefined) return;
-    segments.push(await readColumns(db, table, symbol, columns, missFrom, untilMs));
+    parts.push({ read: readColumns(db, table, symbol, columns, missFrom, untilMs) });
     missFrom = undefined;
   };
   for (const day of days) {
     const dayStart = Math.max(dayStartMs(day), fromMs);
     const dayEnd = Math.min(dayStartMs(day) + DAY_MS, toMs);
     const checksum = checksums.get(day);
-    const hit = checksum === undefined ? undefined : cache.recall(table, symbol, day, checksum, columns);
-    if (!hit) {
+    if (checksum === undefined || !cache.holds(table, symbol, day, checksum, columns)) {
       missFrom ??= dayStart;
       continue;
     }
-    await flushMisses(dayStart);
-    segments.push(clip(hit, columns, dayStart, dayEnd));
+    closeMisses(dayStart);
+    parts.push({ cached: { day, checksum, fromMs: dayStart, toMs: dayEnd } });
     cachedDays++;
   }
-  await flushMisses(toMs);
+  closeMisses(toMs);
+  const read = parts.some((p) => 'read' in p) ? await Promise.all(parts.map((p) => ('read' in p ? p.read : undefined))) : [];
+  // From here on synchronous. A day evicted while the database reads ran is read again, with the whole range.
+  const segments: Array<{ ts: Float64Array; values: Record<string, Float64Array> }> = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (!('cached' in part)) {
+      segments.push(read[i] as { ts: Float64Array; values: Record<string, Float64Array> });
+      continue;
+    }
+    const hit = cache.recall(table, symbol, part.cached.day, part.cached.checksum, columns);
+    if (!hit) return { ...(await readColumns(db, table, symbol, columns, fromMs, toMs)), cachedDays: 0, databaseDays: days.length };
+    segments.push(clip(hit, columns, part.cached.fromMs, part.cached.toMs));
+  }
   // One database read and nothing cached: its arrays are fresh already. Cached days are always
-  // copied, so no caller can ever write into the cache.
+  // copied, so no caller can ever write into the cache, or see a reused buffer.
   const joined = !cachedDays && segments.length === 1 ? segments[0] : concatenate(segments, columns);
   return { ...joined, cachedDays, databaseDays: days.length - cachedDays };
 }

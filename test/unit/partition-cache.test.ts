@@ -66,6 +66,28 @@ describe('PartitionCache', () => {
     cache.remember('candles', 'BTC-USD', 'huge', 'h', new Array(100).fill(0), { x: new Array(100).fill(1) });
     expect(cache.recall('candles', 'BTC-USD', 'huge', 'h', ['x'])).toBeUndefined();
   });
+
+  it('stages a day in shared memory before its write, keeps it only once adopted, and reuses the buffers of an evicted day', () => {
+    const cache = new PartitionCache(2 * 64, false);
+    const staged = cache.stage([0, 1, 2, 3], { x: [-0, 5, 6, 7] });
+    expect(staged?.ts.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // Staged as SQLite will store it (-0 as +0), and not cached before its write committed.
+    expect(Object.is(staged?.columns.get('x')?.[0], 0)).toBe(true);
+    expect(cache.recall('candles', 'BTC-USD', 'a', 'a', ['x'])).toBeUndefined();
+    cache.adopt('candles', 'BTC-USD', 'a', 'a', staged!);
+    const a = cache.recall('candles', 'BTC-USD', 'a', 'a', ['x'])?.columns.get('x');
+    expect(Array.from(a ?? [])).toEqual([0, 5, 6, 7]);
+    // A failed write gives its staged copy back: nothing is kept.
+    cache.discard(cache.stage([0, 1, 2, 3], { x: [1, 1, 1, 1] })!);
+    expect(cache.stats()).toMatchObject({ days: 1 });
+    // 'a' is evicted by 'b' and 'c'; the next day staged gets its buffers (no new memory, no garbage).
+    cache.remember('candles', 'BTC-USD', 'b', 'b', [0, 1, 2, 3], { x: [1, 2, 3, 4] });
+    cache.remember('candles', 'BTC-USD', 'c', 'c', [0, 1, 2, 3], { x: [2, 3, 4, 5] });
+    expect(cache.recall('candles', 'BTC-USD', 'a', 'a', ['x'])).toBeUndefined();
+    const d = cache.stage([0, 1, 2, 3], { x: [9, 9, 9, 9] });
+    expect([d?.ts, d?.columns.get('x')].some((array) => array === a)).toBe(true);
+    expect(Array.from(a ?? [])).not.toEqual([0, 5, 6, 7]);
+  });
 });
 
 describe('reads through the partition cache (SQLite with I/O threads)', () => {
@@ -119,6 +141,25 @@ describe('reads through the partition cache (SQLite with I/O threads)', () => {
     const mixed = await readColumnsVerified(writer, 'candles', 'BTC-USD', COLUMNS, from, to, partial);
     expect([mixed.cachedDays, mixed.databaseDays]).toEqual([4, 2]);
     for (const c of COLUMNS) expect(Array.from(mixed.values[c])).toEqual(Array.from(fromDb.values[c]));
+  });
+
+  it('a cached day evicted (and its buffers reused) while the database part of a read runs is read again, not copied from reused memory', async () => {
+    for (const d of DAYS) await write(writer, d);
+    const sums = await checksums(writer);
+    // Day 1 from the database (no checksum given), days 2-3 from the cache.
+    const partial = new Map(sums);
+    partial.delete(DAYS[0]);
+    const from = dayStartMs(DAYS[0]);
+    const to = dayStartMs(DAYS[3]);
+    const reading = readColumnsVerified(writer, 'candles', 'BTC-USD', COLUMNS, from, to, partial);
+    // While its database read is in flight, other days fill the cache (8 MiB, ~120 days of candles) and evict days 2-3.
+    const filler = syntheticCandles('BTC-USD', 0, DAY_MS);
+    for (let i = 0; i < 200; i++) writer.recent?.remember('candles', 'OTHER', `f${i}`, 'x', filler.ts, { open: filler.open, high: filler.high, low: filler.low, close: filler.close, volume: filler.volume });
+    expect(writer.recent?.recall('candles', 'BTC-USD', DAYS[1], sums.get(DAYS[1]) ?? '', COLUMNS)).toBeUndefined();
+    const read = await reading;
+    const fromDb = await readColumns(writer, 'candles', 'BTC-USD', COLUMNS, from, to);
+    for (const c of COLUMNS) expect(Array.from(read.values[c])).toEqual(Array.from(fromDb.values[c]));
+    expect(read.databaseDays).toBe(3);
   });
 
   it('a day rewritten by another process is read from the database, never from the stale cached copy', async () => {
