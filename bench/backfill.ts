@@ -21,6 +21,7 @@ import { Runtime } from '@temporalio/worker';
 import { prebuiltBundle } from './bundle';
 import { BackfillResult, DEFAULT_CHUNK_DAYS, type BackfillInput } from '../src/contracts';
 import { addDays, MINUTES_PER_DAY } from '../src/dates';
+import { sqlitePragmaArgs } from '../src/devserver';
 import { temporalCliPath } from '../src/temporal-cli';
 import { pidWithCommandLine, processCpuMs, rssMb, rssSampler } from './proc';
 import { startWorkerProcess } from './worker-process';
@@ -182,7 +183,8 @@ async function run(): Promise<void> {
       executable: { type: 'existing-path', path: temporalCliPath() },
       searchAttributes: [FlowKey, SymbolKey, PartitionKey, CodeVersionKey, SourceKey],
       dbFilename: path.join(dir, 'temporal.db'),
-      extraArgs: ['--log-level', 'error'],
+      // The embedded stack as `npm start` runs it: a persistent dev server with its SQLite settings.
+      extraArgs: ['--log-level', 'error', ...sqlitePragmaArgs()],
     },
   });
   const serverPid = pidWithCommandLine(path.join(dir, 'temporal.db'));

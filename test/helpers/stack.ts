@@ -15,6 +15,7 @@ import type { Db } from '../../src/db/schema';
 import { FlowKey, SymbolKey, PartitionKey, CodeVersionKey, SourceKey } from '../../src/search-attributes';
 import { defaultSources } from '../../src/sources';
 import type { SourceRegistry } from '../../src/sources/types';
+import { sqlitePragmaArgs } from '../../src/devserver';
 import { temporalCliPath } from '../../src/temporal-cli';
 import { createWorker } from '../../src/worker';
 import { attachLogStore, installedLogger, installObservability, type AttachedLogStore } from '../../src/observability/runtime';
@@ -67,7 +68,8 @@ export async function startDevServerEnv(options: DevServerEnvOptions = {}): Prom
       searchAttributes: [FlowKey, SymbolKey, PartitionKey, CodeVersionKey, SourceKey],
       ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
       ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
-      extraArgs: ['--log-level', 'error'],
+      // A persistent server uses the SQLite settings `npm start` gives it.
+      extraArgs: ['--log-level', 'error', ...(options.dbFilename ? sqlitePragmaArgs() : [])],
     },
   });
 }

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BackfillResult, type BackfillInput } from '../../src/contracts';
@@ -183,6 +184,10 @@ describe('crash tests: worker processes killed, dev server restarted, concurrent
     const address = `127.0.0.1:${await freePort()}`;
     const devOptions = { address, uiPort: await freePort(), dbFile: path.join(dir, 'temporal-state.db'), logFile: path.join(dir, 'temporal.log') };
     let dev = await startDevServer(devOptions);
+    // npm start's server keeps its state in write-ahead-log mode: restarts below must lose nothing.
+    const state = new SQLite(devOptions.dbFile, { readonly: true });
+    expect(state.pragma('journal_mode', { simple: true })).toBe('wal');
+    state.close();
     const connection = await Connection.connect({ address });
     try {
       const client = new Client({ connection });
