@@ -169,7 +169,8 @@ function print(rows: readonly Measured[]): void {
 
 async function run(): Promise<void> {
   const cases = (process.env.BENCH_BACKFILL_CASES ?? 'chunks,k1,upstream').split(',');
-  const ks = (process.env.BENCH_BACKFILL_KS ?? `7,15,${DEFAULT_CHUNK_DAYS},62`).split(',').map(Number);
+  // Each K once: the default chunk size may be one of the others (62 is both today).
+  const ks = [...new Set((process.env.BENCH_BACKFILL_KS ?? `7,15,${DEFAULT_CHUNK_DAYS},62`).split(',').map(Number))];
   const concurrency = Number(process.env.BENCH_BACKFILL_CONCURRENCY ?? 4);
   try {
     Runtime.install({ logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
