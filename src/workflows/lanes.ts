@@ -9,6 +9,11 @@
  * Children of all lanes share one sliding window of `concurrency` slots; a free slot goes to the
  * latest lane first (the oldest window), so data is read soon after it was written. Deterministic
  * workflow code: no I/O, only conditions, activities (planning) and children (through `start`).
+ *
+ * Planning is off the critical path (patch {@link PLAN_AHEAD_PATCH}): while a lane runs window w
+ * it drafts window w + 1, as soon as the lane before it has drafted that window, counting that
+ * lane's runs still in flight as materialized. When it may start w + 1, it keeps the draft only
+ * if every run it assumed succeeded, and otherwise plans the window again from the ledger alone.
  */
 import { condition } from '@temporalio/workflow';
 import type { BackfillPlan } from '../activities/backfill';
