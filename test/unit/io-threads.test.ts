@@ -84,6 +84,30 @@ describe('SQLite I/O threads', () => {
     expect(Number.isNaN(after.open[100])).toBe(false);
   });
 
+  it('a thread with nothing to do exits, and the next request starts it again', async () => {
+    await replacePartition(threaded, candles(DAYS[0]));
+    const pool = new SqliteIoThreads(path.join(dir, 'threaded.db'), 2, 200);
+    try {
+      const read = () => pool.read('candles', 'BTC-USD', ['close'], dayStartMs(DAYS[0]), dayStartMs(DAYS[0]) + DAY_MS);
+      const first = await read();
+      expect(first.values[0]).toHaveLength(1440);
+      expect(pool.running).toBe(1);
+      // Busy: reads keep coming within the idle time, so the thread stays.
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await read();
+        expect(pool.running).toBe(1);
+      }
+      await new Promise((r) => setTimeout(r, 600));
+      expect(pool.running).toBe(0);
+      const again = await read();
+      expect(pool.running).toBe(1);
+      expect(Array.from(again.values[0])).toEqual(Array.from(first.values[0]));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a closed database refuses reads and writes with an error naming it', async () => {
     const db = await openMigratedDatabase({ url: path.join(dir, 'closed.db'), ioThreads: 1 });
     await replacePartition(db, candles(DAYS[0]));
