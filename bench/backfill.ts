@@ -16,17 +16,15 @@ import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime } from '@temporalio/worker';
 import { prebuiltBundle } from './bundle';
 import { BackfillResult, DEFAULT_CHUNK_DAYS, type BackfillInput } from '../src/contracts';
 import { addDays, MINUTES_PER_DAY } from '../src/dates';
-import { sqlitePragmaArgs } from '../src/devserver';
-import { temporalCliPath } from '../src/temporal-cli';
 import { pidWithCommandLine, processCpuMs, rssMb, rssSampler } from './proc';
 import { startWorkerProcess } from './worker-process';
+import { startDevServerEnv } from '../test/helpers/stack';
 import { backfillWorkflowId } from '../src/workflows/backfill-api';
-import { FlowKey, SymbolKey, PartitionKey, CodeVersionKey, SourceKey } from '../src/search-attributes';
 import type { BenchSection } from './sections';
 
 const SYMBOL = 'BTC-USD';
@@ -179,15 +177,8 @@ async function run(): Promise<void> {
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'featureflow-bench-backfill-'));
   const bundle = prebuiltBundle();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath() },
-      searchAttributes: [FlowKey, SymbolKey, PartitionKey, CodeVersionKey, SourceKey],
-      dbFilename: path.join(dir, 'temporal.db'),
-      // The embedded stack as `npm start` runs it: a persistent dev server with its SQLite settings.
-      extraArgs: ['--log-level', 'error', ...sqlitePragmaArgs()],
-    },
-  });
+  // The embedded stack as `npm start` runs it: a persistent dev server with its SQLite settings.
+  const env = await startDevServerEnv({ dbFilename: path.join(dir, 'temporal.db') });
   const serverPid = pidWithCommandLine(path.join(dir, 'temporal.db'));
   if (!serverPid) throw new Error('bench: cannot find the dev server process');
   const fx: Fixture = { env, bundle, dir, serverPid };

@@ -111,6 +111,11 @@ export interface RunRef {
   readonly to: string;
 }
 
+/** Just the flow, symbol and days of a run (what a plan that assumes it needs to know). */
+export function runRef({ flow, symbol, from, to }: RunRef): RunRef {
+  return { flow, symbol, from, to };
+}
+
 /** A run's identity within one backfill run: its flow, symbol and days. */
 export function runKey(run: RunRef): string {
   return `${run.flow}/${run.symbol}/${run.from}..${run.to}`;

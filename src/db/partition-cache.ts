@@ -110,8 +110,7 @@ export class PartitionCache {
 
   /** Would {@link recall} hit? Counts a miss when not (a hit is counted by the recall that follows). */
   holds(table: string, symbol: string, day: string, checksum: string, columns: readonly string[]): boolean {
-    const entry = this.entries.get(cacheKey(table, symbol, day));
-    const held = entry !== undefined && entry.checksum === checksum && columns.every((c) => entry.columns.has(c));
+    const held = this.matching(cacheKey(table, symbol, day), checksum, columns) !== undefined;
     if (!held) this.misses++;
     return held;
   }
@@ -123,8 +122,8 @@ export class PartitionCache {
    */
   recall(table: string, symbol: string, day: string, checksum: string, columns: readonly string[]): CachedDay | undefined {
     const key = cacheKey(table, symbol, day);
-    const entry = this.entries.get(key);
-    if (!entry || entry.checksum !== checksum || !columns.every((c) => entry.columns.has(c))) {
+    const entry = this.matching(key, checksum, columns);
+    if (!entry) {
       this.misses++;
       return undefined;
     }
@@ -142,6 +141,12 @@ export class PartitionCache {
   /** Counters for logs and the bench. */
   stats(): PartitionCacheStats {
     return { hits: this.hits, misses: this.misses, days: this.entries.size, bytes: this.bytes };
+  }
+
+  /** The entry under `key` if it was written with `checksum` and has every column asked for. */
+  private matching(key: string, checksum: string, columns: readonly string[]): Entry | undefined {
+    const entry = this.entries.get(key);
+    return entry && entry.checksum === checksum && columns.every((c) => entry.columns.has(c)) ? entry : undefined;
   }
 
   private drop(key: string): void {

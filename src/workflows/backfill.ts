@@ -20,7 +20,7 @@ import {
 import type { Activities } from '../activities';
 import type { BackfillPlan } from '../activities/backfill';
 import type { PlannedRun, RunRef } from '../backfill/plan';
-import { effectiveFlows, failedPartitionCount, PHASES } from '../backfill/plan';
+import { effectiveFlows, failedPartitionCount, PHASES, runRef } from '../backfill/plan';
 import {
   BackfillInput,
   rangeDays,
@@ -205,7 +205,7 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
       force: input.force,
       forceBefore: startedAt,
       exclude: failed,
-      ...(assumed.length ? { assumed: assumed.map(({ flow, symbol, from: f, to: t }) => ({ flow, symbol, from: f, to: t })) } : {}),
+      ...(assumed.length ? { assumed: assumed.map(runRef) } : {}),
     });
 
   /** Takes a plan into the backfill: counts what it newly skips against `tally`, records upstream failures, returns its runs in start order. */

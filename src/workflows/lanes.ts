@@ -94,6 +94,9 @@ export async function runLanes(host: LaneHost): Promise<LanesOutcome> {
   const succeeded = new Set<string>();
   const drafted = host.lanes.map((l) => l.window);
 
+  /** Lane j's phase over window w: what it plans. */
+  const partOf = (j: number, w: number): WindowPart => ({ phase: host.usedPhases[j], ...host.windows[w] });
+
   /** May lane j start window w? Its upstream lane has finished w, and its downstream lane is at most LANE_LEAD behind. */
   const ready = (j: number, w: number): boolean =>
     (j === 0 || host.lanes[j - 1].window > w) && (j === last || w - host.lanes[j + 1].window <= LANE_LEAD);
@@ -108,7 +111,7 @@ export async function runLanes(host: LaneHost): Promise<LanesOutcome> {
     if (leaving || host.stopped()) return undefined;
     const window = host.windows[w];
     const assumed = assume && j > 0 ? [...inFlightRuns[j - 1].values()].filter((r) => r.from <= window.to && r.to >= window.from) : [];
-    const plan = await host.draft({ phase: host.usedPhases[j], ...window }, assumed);
+    const plan = await host.draft(partOf(j, w), assumed);
     // A re-plan replaces the draft's runs: downstream drafts that assumed them will re-plan too.
     for (const [key, run] of inFlightRuns[j]) if (run.from <= window.to && run.to >= window.from) inFlightRuns[j].delete(key);
     for (const run of plan.runs) inFlightRuns[j].set(runKey(run), run);
@@ -136,24 +139,21 @@ export async function runLanes(host: LaneHost): Promise<LanesOutcome> {
     let next: Promise<Drafted | undefined> | undefined;
     for (; state.window < host.windows.length; state.window++, state.done = 0, state.skipped = 0) {
       const w = state.window;
-      if (host.planAhead) {
-        // The plan drafted while the previous window ran, unless an upstream run it assumed failed.
-        let draft = await (next ?? drafting(j, w));
-        if (!draft) return;
-        await condition(() => leaving || host.stopped() || ready(j, w));
-        if (leaving || host.stopped()) return;
-        if (!draft.assumed.every((key) => succeeded.has(key))) draft = await drafting(j, w, false);
-        if (!draft) return;
-        const runs = host.adopt(draft.plan, state);
-        next = w + 1 < host.windows.length ? drafting(j, w + 1) : undefined;
-        // Awaited at the next window; until then a failure must not count as unhandled.
-        next?.catch(() => undefined);
-        await Promise.all(runs.map((run) => enqueue(j, run)));
-        continue;
-      }
+      // Planning ahead: the plan drafted while the previous window ran (or now, for the first).
+      let draft = host.planAhead ? await (next ?? drafting(j, w)) : undefined;
+      if (host.planAhead && !draft) return;
       await condition(() => leaving || host.stopped() || ready(j, w));
       if (leaving || host.stopped()) return;
-      const runs = host.adopt(await host.draft({ phase: host.usedPhases[j], ...host.windows[w] }, []), state);
+      if (!draft) draft = { plan: await host.draft(partOf(j, w), []), assumed: [] };
+      // An upstream run the draft assumed did not succeed (or was planned again): plan from the ledger.
+      else if (!draft.assumed.every((key) => succeeded.has(key))) draft = await drafting(j, w, false);
+      if (!draft) return;
+      const runs = host.adopt(draft.plan, state);
+      if (host.planAhead && w + 1 < host.windows.length) {
+        next = drafting(j, w + 1);
+        // Awaited at the next window; until then a failure must not count as unhandled.
+        next.catch(() => undefined);
+      }
       // The window is finished once every run's child has ended (it is started by the dispatcher below).
       await Promise.all(runs.map((run) => enqueue(j, run)));
     }
