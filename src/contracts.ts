@@ -6,6 +6,7 @@
  * Pure and deterministic: safe to bundle into workflow code.
  */
 import { z } from 'zod';
+import { FLOW_GRAPH, FLOW_IDS, type FlowId } from './flows/registry';
 
 /** Longest range one flow (or one backfill) may cover: ten years and a bit of daily partitions. */
 export const MAX_RANGE_DAYS = 3700;
@@ -33,17 +34,52 @@ export type MarketSymbol = z.infer<typeof MarketSymbol>;
 export const SourceName = z.enum(['synthetic', 'coinbase', 'csv']);
 export type SourceName = z.infer<typeof SourceName>;
 
-/** The feature algorithms that exist; each is its own flow and asset. */
-export const AlgorithmId = z.enum(['b', 'c']);
+/** Non-empty tuple of strings, as `z.enum` wants it. */
+function nonEmpty<T extends string>(values: readonly T[], what: string): [T, ...T[]] {
+  if (!values.length) throw new Error(`the flow registry declares no ${what}`);
+  return values as [T, ...T[]];
+}
+
+/** The feature algorithms that exist (retired ones too: their data stays readable); derived from the flow registry. */
+export const AlgorithmId = z.enum(
+  nonEmpty(
+    FLOW_GRAPH.flows.flatMap((f) => (f.algorithm ? [f.algorithm.id] : [])),
+    'feature algorithm',
+  ),
+);
 export type AlgorithmId = z.infer<typeof AlgorithmId>;
 
-/** Assets (tables) the pipeline materializes. Table names travelling between flows must be one of these. */
-export const AssetName = z.enum(['candles', 'features_b', 'features_c', 'evaluations']);
+/** Assets (tables) the flows materialize, derived from the registry. Table names travelling between flows must be one of these. */
+export const AssetName = z.enum(nonEmpty(FLOW_GRAPH.flows.map((f) => f.asset), 'asset'));
 export type AssetName = z.infer<typeof AssetName>;
 
-/** Flows a person can run or backfill; each is a workflow (features with its algorithm). */
-export const FlowName = z.enum(['ingest', 'features-b', 'features-c', 'evaluate']);
-export type FlowName = z.infer<typeof FlowName>;
+/** Tables of feature flows (a {@link FeatureRef} names one). */
+export const FeatureTable = z.enum(nonEmpty(FLOW_GRAPH.flows.filter((f) => f.kind === 'features').map((f) => f.asset), 'feature table'));
+export type FeatureTable = z.infer<typeof FeatureTable>;
+
+/** Flows a person can run or backfill; each is a workflow (features with its algorithm). Derived from the registry. */
+export const FlowName = z.enum(FLOW_IDS, {
+  errorMap: (issue, ctx) => ({
+    message: issue.code === 'invalid_enum_value' ? `unknown flow '${String(issue.received)}'; flows: ${FLOW_IDS.join(', ')}` : ctx.defaultError,
+  }),
+});
+export type FlowName = FlowId;
+
+/** What a flow does (see `src/flows/types.ts`). */
+export const FlowKindSchema = z.enum(['ingest', 'features', 'evaluate']);
+
+/** One flow of the graph a run uses: recorded in its history, so what it runs never changes under it. */
+export const FlowNode = z.object({
+  id: FlowName,
+  kind: FlowKindSchema,
+  upstream: z.array(FlowName),
+  version: z.string().min(1),
+});
+export type FlowNode = z.infer<typeof FlowNode>;
+
+/** The graph a pipeline or backfill run uses, fixed when it starts: its active flows in topological order. */
+export const FlowGraphSnapshot = z.object({ flows: z.array(FlowNode).min(1) });
+export type FlowGraphSnapshot = z.infer<typeof FlowGraphSnapshot>;
 
 /** Day count of an inclusive `from..to` range. */
 export function rangeDays(from: string, to: string): number {
@@ -129,7 +165,7 @@ export type FeaturesInput = z.infer<typeof FeaturesInput>;
 
 /** A reference to materialized features of one algorithm. */
 export const FeatureRef = z.object({
-  table: z.enum(['features_b', 'features_c']),
+  table: FeatureTable,
   algorithm: AlgorithmId,
   version: z.string().min(1),
   ...MaterializedRange,
@@ -142,8 +178,11 @@ export const EvaluateInput = z
     symbol: MarketSymbol,
     from: IsoDate,
     to: IsoDate,
-    /** Which feature sets to compare; defaults to every algorithm. */
-    algorithms: z.array(AlgorithmId).min(1).default(['b', 'c']),
+    /** Which feature sets to score (each is its own ledger asset, `evaluations/<id>`); defaults to every active feature flow. */
+    algorithms: z
+      .array(AlgorithmId)
+      .min(1)
+      .default(FLOW_GRAPH.active.flatMap((f) => (f.algorithm ? [f.algorithm.id] : []))),
     /** Upstream results when run inside a pipeline; their tables are re-validated. */
     features: z.array(FeatureRef).optional(),
     heartbeatTimeoutSeconds: HeartbeatTimeoutSeconds.optional(),
@@ -169,7 +208,7 @@ export const EvaluationRef = z.object({
   ...MaterializedRange,
   horizonMinutes: z.number().int().positive(),
   scores: z.array(AlgorithmScore),
-  /** The algorithm with the higher mean |rank IC| over the range. */
+  /** The algorithm with the highest mean |rank IC| over the range, among those scored. */
   winner: AlgorithmId,
 });
 export type EvaluationRef = z.infer<typeof EvaluationRef>;
@@ -187,30 +226,80 @@ export const PipelineInput = z.object({
    * Optional, so runs recorded before it existed replay unchanged.
    */
   conflictWaitSeconds: z.number().int().min(0).max(86_400).optional(),
+  /**
+   * The flows to run. Absent (the usual case): the run resolves the worker's active graph once
+   * when it starts and records it; given (tests, tools): exactly these flows.
+   */
+  graph: FlowGraphSnapshot.optional(),
 });
 export type PipelineInput = z.input<typeof PipelineInput>;
 
-/** Durations (ms, workflow time) of each step of a pipeline run. */
-export const PipelineTimings = z.object({
-  ingestMs: z.number(),
-  featuresBMs: z.number(),
-  featuresCMs: z.number(),
-  evaluateMs: z.number(),
-  totalMs: z.number(),
-});
-export type PipelineTimings = z.infer<typeof PipelineTimings>;
+/** A reference to what one flow materialized: candles, features or an evaluation. */
+export const FlowRef = z.union([PartitionRef, FeatureRef, EvaluationRef]);
+export type FlowRef = z.infer<typeof FlowRef>;
 
-/** What the pipeline returns: every child's typed reference and the timings. */
+/** Is this reference an ingest's candles? */
+export function isPartitionRef(ref: FlowRef): ref is PartitionRef {
+  return 'source' in ref;
+}
+
+/** Is this reference D's evaluation? */
+export function isEvaluationRef(ref: FlowRef): ref is EvaluationRef {
+  return 'scores' in ref;
+}
+
+/** What the pipeline returns: every flow's typed reference and duration, keyed by flow, and the graph it ran. */
 export const PipelineResult = z.object({
+  symbol: MarketSymbol,
+  date: IsoDate,
+  graph: FlowGraphSnapshot,
+  /** Each flow's reference, keyed by flow name. */
+  refs: z.record(FlowName, FlowRef),
+  timings: z.object({
+    /** Duration (ms, workflow time) of each flow's child, keyed by flow name. */
+    flows: z.record(FlowName, z.number()),
+    totalMs: z.number(),
+  }),
+});
+export type PipelineResult = z.infer<typeof PipelineResult>;
+
+/** What pipelines returned before results were keyed by flow (B and C only); still readable. */
+export const LegacyPipelineResult = z.object({
   symbol: MarketSymbol,
   date: IsoDate,
   ingest: PartitionRef,
   featuresB: FeatureRef,
   featuresC: FeatureRef,
   evaluation: EvaluationRef,
-  timings: PipelineTimings,
+  timings: z.object({ ingestMs: z.number(), featuresBMs: z.number(), featuresCMs: z.number(), evaluateMs: z.number(), totalMs: z.number() }),
 });
-export type PipelineResult = z.infer<typeof PipelineResult>;
+export type LegacyPipelineResult = z.infer<typeof LegacyPipelineResult>;
+
+/** A pipeline result of any release as today's shape (old runs' `featuresB`/`featuresC` become map entries). */
+export function readPipelineResult(raw: unknown): PipelineResult {
+  const legacy = LegacyPipelineResult.safeParse(raw);
+  if (legacy.success && !(raw as { refs?: unknown }).refs) {
+    const r = legacy.data;
+    return {
+      symbol: r.symbol,
+      date: r.date,
+      graph: {
+        flows: [
+          { id: 'ingest', kind: 'ingest', upstream: [], version: 'source' },
+          { id: 'features-b', kind: 'features', upstream: ['ingest'], version: r.featuresB.version },
+          { id: 'features-c', kind: 'features', upstream: ['ingest'], version: r.featuresC.version },
+          { id: 'evaluate', kind: 'evaluate', upstream: ['features-b', 'features-c'], version: 'eval-1.0.0' },
+        ] as FlowNode[],
+      },
+      refs: { ingest: r.ingest, 'features-b': r.featuresB, 'features-c': r.featuresC, evaluate: r.evaluation } as PipelineResult['refs'],
+      timings: {
+        flows: { ingest: r.timings.ingestMs, 'features-b': r.timings.featuresBMs, 'features-c': r.timings.featuresCMs, evaluate: r.timings.evaluateMs } as PipelineResult['timings']['flows'],
+        totalMs: r.timings.totalMs,
+      },
+    };
+  }
+  return PipelineResult.parse(raw);
+}
 
 /** Formats zod issues as one readable line per problem, e.g. `to: from must not be after to`. */
 export function describeIssues(error: z.ZodError): string {
@@ -265,8 +354,8 @@ export type BackfillLane = z.infer<typeof BackfillLane>;
 export const BackfillCarry = z.object({
   counters: BackfillCounters,
   failed: z.array(FailedPartitions),
-  /** Index of the phase the chain was in (0 ingest, 1 features, 2 evaluate); chains without `lanes` resume there (0 in pipelined chains). */
-  phase: z.number().int().min(0).max(3),
+  /** Index of the phase (level of the graph) the chain was in; chains without `lanes` resume there (0 in pipelined chains). */
+  phase: z.number().int().min(0).max(64),
   /** Partitions done and skipped so far in the current phase (chains without `lanes`): a re-plan after continue-as-new must not count them as skipped again. */
   phaseDone: Count,
   phaseSkipped: Count,
@@ -321,6 +410,12 @@ export const BackfillInput = z
      * chosen from the chunk size when absent (~4 months). Optional, so older runs replay unchanged.
      */
     windowDays: z.number().int().min(1).max(MAX_RANGE_DAYS).optional(),
+    /**
+     * The flows this backfill may run, fixed when it starts (resolved from the worker's registry
+     * on the first run and carried across continue-as-new). Absent on chains started before graphs
+     * were recorded: they keep the graph they started with.
+     */
+    graph: FlowGraphSnapshot.optional(),
     /** Set by the workflow itself when it continues as new. */
     carry: BackfillCarry.optional(),
   })

@@ -3,14 +3,14 @@
  * version, source) and its one-line Web UI summary. Pure; used by workflows and the client.
  */
 import type { SearchAttributePair } from '@temporalio/common';
-import type { FlowName } from './contracts';
 import { daysOf } from './dates';
 import { rangeLabel } from './ids';
 import { CodeVersionKey, FlowKey, PartitionKey, partitionValues, SourceKey, SymbolKey } from './search-attributes';
 
 /** What a child flow run covers, for its ID, search attributes and summary. */
 export interface ChildRun {
-  readonly flow: FlowName | 'pipeline' | 'backfill';
+  /** A flow of the graph (`features-c`), `pipeline` or `backfill`. */
+  readonly flow: string;
   readonly symbol: string;
   readonly from: string;
   readonly to: string;

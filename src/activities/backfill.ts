@@ -3,17 +3,16 @@
  * phase and returns compact runs (no per-row data), so the workflow's history stays small.
  */
 import { z } from 'zod';
-import { AssetName, FailedPartitions, FlowName, IsoDate, MarketSymbol, type AlgorithmId } from '../contracts';
+import { FailedPartitions, FlowGraphSnapshot, FlowName, IsoDate, MarketSymbol } from '../contracts';
 import { MINUTES_PER_DAY } from '../dates';
-import { FLOW_ASSET, FLOW_UPSTREAM, planPhase, type PlannedRun } from '../backfill/plan';
+import { assetsOf, planPhase, type PlanGraph, type PlannedRun } from '../backfill/plan';
 import type { Db } from '../db/schema';
-import { getAlgorithm } from '../features';
+import { evaluatedFlows, LEGACY_GRAPH } from '../flows/snapshot';
 import { parseInput } from '../failures';
 import type { ActivityDeps } from './deps';
 import { evaluationCodeVersion } from './evaluate';
-
-/** The algorithms a backfilled evaluation compares (the evaluate flow's default). */
-export const BACKFILL_EVALUATION_ALGORITHMS: readonly AlgorithmId[] = ['b', 'c'];
+import { evaluationAsset, featureFlowOf, flowOf, graphOf } from './flows';
+import type { FlowGraph } from '../flows/graph';
 
 /** Input of {@link makePlanBackfill}'s activity: one phase of a backfill over every symbol. */
 export const PlanBackfillInput = z.object({
@@ -28,6 +27,8 @@ export const PlanBackfillInput = z.object({
   exclude: z.array(FailedPartitions),
   /** Upstream runs still in flight that the plan may count as materialized (`PhasePlanRequest.assumed`). */
   assumed: z.array(z.object({ flow: FlowName, symbol: MarketSymbol, from: IsoDate, to: IsoDate })).optional(),
+  /** The backfill's graph (absent from backfills started before graphs were recorded: the legacy graph). */
+  graph: FlowGraphSnapshot.optional(),
 });
 export type PlanBackfillInput = z.infer<typeof PlanBackfillInput>;
 
@@ -39,12 +40,31 @@ export interface BackfillPlan {
   readonly upstreamMissing: FailedPartitions[];
 }
 
-/** The code version every asset is at in this build; candles have none (any ingest counts). */
-export function currentVersions(): Partial<Record<AssetName, string>> {
+/**
+ * The planner's graph: the shape (flows, upstreams, what D scores) from the run's recorded graph,
+ * tables, look-backs and current versions from this worker's registry (the code that will write).
+ */
+export function planGraphOf(flows: FlowGraph, snapshot: FlowGraphSnapshot): PlanGraph {
+  const deps = { flows };
   return {
-    features_b: getAlgorithm('b').version,
-    features_c: getAlgorithm('c').version,
-    evaluations: evaluationCodeVersion(BACKFILL_EVALUATION_ALGORITHMS),
+    nodes: snapshot.flows.map((node) => {
+      const def = flowOf(deps, node.id);
+      const base = {
+        id: node.id,
+        kind: node.kind,
+        upstream: node.upstream,
+        asset: def.asset,
+        lookbackDays: Math.ceil(def.lookbackMinutes / MINUTES_PER_DAY),
+      };
+      if (node.kind === 'ingest') return base;
+      if (node.kind === 'features') return { ...base, version: def.version };
+      const targets = evaluatedFlows(snapshot, node).map((f) => {
+        const feature = featureFlowOf(deps, f.id.replace(/^features-/, ''));
+        const algorithm = feature.algorithm.id;
+        return { algorithm, flow: f.id, asset: evaluationAsset(algorithm), version: evaluationCodeVersion(feature.version) };
+      });
+      return { ...base, version: def.version, targets };
+    }),
   };
 }
 
@@ -61,29 +81,19 @@ export async function readLedgerFacts(db: Db, symbol: string, from: string, to: 
   return rows.map((r) => ({ asset: r.asset, partition: r.partition, codeVersion: r.code_version, materializedAt: Number(r.materialized_at) }));
 }
 
-/** Whole days of candles before a partition that each feature flow reads. */
-const LOOKBACK_DAYS = (): Partial<Record<FlowName, number>> => ({
-  'features-b': Math.ceil(getAlgorithm('b').lookbackMinutes / MINUTES_PER_DAY),
-  'features-c': Math.ceil(getAlgorithm('c').lookbackMinutes / MINUTES_PER_DAY),
-});
-
 /** Creates the planning activity bound to its dependencies. */
 export function makePlanBackfill(deps: ActivityDeps) {
   /** Plans one phase of a backfill for every symbol from the ledger as it is now. */
   return async function planBackfill(rawInput: PlanBackfillInput): Promise<BackfillPlan> {
     const input = parseInput(PlanBackfillInput, rawInput, 'planBackfill');
-    const assets = new Set<string>();
-    for (const f of input.flows) {
-      assets.add(FLOW_ASSET[f]);
-      for (const up of FLOW_UPSTREAM[f]) assets.add(FLOW_ASSET[up]);
-    }
-    const versions = currentVersions();
+    const graph = planGraphOf(graphOf(deps), input.graph ?? LEGACY_GRAPH);
+    const assets = new Set(input.flows.flatMap((f) => assetsOf(graph, f)));
     const out: BackfillPlan = { runs: [], skipped: 0, stale: 0, upstreamMissing: [] };
     let skipped = 0;
     let stale = 0;
     for (const symbol of input.symbols) {
       const facts = await readLedgerFacts(deps.db, symbol, input.from, input.to, [...assets]);
-      const plan = planPhase({ ...input, symbol, currentVersions: versions, lookbackDays: LOOKBACK_DAYS(), facts });
+      const plan = planPhase({ ...input, symbol, graph, facts });
       out.runs.push(...plan.runs);
       out.upstreamMissing.push(...plan.upstreamMissing);
       skipped += plan.skipped;

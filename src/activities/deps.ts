@@ -1,5 +1,6 @@
 /** What activities need from the process that hosts them; injected so tests use real parts of their own choosing. */
 import type { Db } from '../db/schema';
+import type { FlowGraph } from '../flows/graph';
 import type { SourceRegistry } from '../sources/types';
 
 /** Dependencies of every activity. */
@@ -8,6 +9,8 @@ export interface ActivityDeps {
   readonly db: Db;
   /** Market sources by name. */
   readonly sources: SourceRegistry;
+  /** The flow graph this worker implements (default: the registry's, `FLOW_GRAPH`); tests pass graphs of their own. */
+  readonly flows?: FlowGraph;
 }
 
 /** The workflow run an activity works for, recorded in the ledger (empty for standalone activities). */

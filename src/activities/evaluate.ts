@@ -12,47 +12,25 @@ import { DAY_MS, dayStartMs, daysOf } from '../dates';
 import { readColumnsVerified } from '../db/reads';
 import { replacePartition } from '../db/partitions';
 import type { EvaluationsTable } from '../db/schema';
-import { getAlgorithm } from '../features';
-import { forwardReturns, informationCoefficients } from '../features/evaluation';
-import { sliceBounds } from '../arrays';
+import { EVALUATION_VERSION, forwardReturns, HORIZON_MINUTES, informationCoefficients } from '../features/evaluation';
+import { alignTo, sliceBounds } from '../arrays';
 import { checkpoint } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
+import { featureFlowOf } from './flows';
 import { daySlices } from './slices';
 import { PartitionTally } from './tally';
-import { featureTable, summarizeDays } from './features';
+import { summarizeDays } from './features';
 import { parseInput, upstreamMissing } from '../failures';
 import { checksumsByDay, listMaterializations } from '../db/ledger';
 
-/** Forward-return horizon the evaluation scores features against. */
-export const HORIZON_MINUTES = 15;
-/** Version of the evaluation method; combined with the input versions in the ledger. */
-export const EVALUATION_VERSION = 'eval-1.0.0';
-
-/** The ledger code version of an evaluation: its method plus each input's version, so a new feature version makes it stale. */
-export function evaluationCodeVersion(algorithms: readonly AlgorithmId[]): string {
-  return [EVALUATION_VERSION, ...algorithms.map((a) => getAlgorithm(a).version)].join('+');
-}
+export { EVALUATION_VERSION, HORIZON_MINUTES } from '../features/evaluation';
 
 /**
- * Aligns feature rows to candle timestamps (they come from the same minutes; gaps become NaN).
- * Usually both have exactly the same minutes: then the values are returned as they are, saving
- * a chunk-sized allocation per feature.
+ * The ledger code version of D's scores of one feature flow: the method plus that flow's version,
+ * so a new version of one flow makes only its own evaluation stale.
  */
-function alignTo(ts: Float64Array, featureTs: Float64Array, values: Float64Array): Float64Array {
-  if (sameValues(ts, featureTs)) return values;
-  const out = new Float64Array(ts.length).fill(Number.NaN);
-  let j = 0;
-  for (let i = 0; i < ts.length; i++) {
-    while (j < featureTs.length && featureTs[j] < ts[i]) j++;
-    if (j < featureTs.length && featureTs[j] === ts[i]) out[i] = values[j];
-  }
-  return out;
-}
-
-function sameValues(a: Float64Array, b: Float64Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+export function evaluationCodeVersion(flowVersion: string): string {
+  return `${EVALUATION_VERSION}+${flowVersion}`;
 }
 
 /** Creates the evaluation activity bound to its dependencies. */
@@ -62,14 +40,16 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
     const input = parseInput(EvaluateInput, rawInput, 'evaluate');
     const ctx = Context.current();
     const algorithms = [...new Set(input.algorithms)].sort();
+    const flows = new Map(algorithms.map((a) => [a, featureFlowOf(deps, a)]));
+    const tableOf = (a: AlgorithmId): string => flows.get(a)?.asset ?? '';
     const ledger = await listMaterializations(deps.db.kysely, {
       symbol: input.symbol,
       from: input.from,
       to: input.to,
-      assets: ['candles', ...algorithms.map(featureTable)],
+      assets: ['candles', ...algorithms.map(tableOf)],
     });
     const present = new Set(ledger.map((m) => `${m.asset}/${m.partition}`));
-    for (const asset of ['candles', ...algorithms.map(featureTable)]) {
+    for (const asset of ['candles', ...algorithms.map(tableOf)]) {
       const missing = daysOf(input.from, input.to).filter((d) => !present.has(`${asset}/${d}`));
       if (missing.length) {
         throw upstreamMissing(
@@ -78,7 +58,6 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
         );
       }
     }
-    const codeVersion = evaluationCodeVersion(algorithms);
     const { workflowId, runId } = callerRun(ctx.info);
     const tally = new PartitionTally();
     const perFeature = new Map<string, { algorithm: AlgorithmId; feature: string; rankIcs: number[] }>();
@@ -88,7 +67,7 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
     // A slice of days at a time, so memory does not grow with the chunk (a day's scores use only that day).
     // The ledger's checksums let days this worker just wrote come from its partition cache.
     const candleChecksums = checksumsByDay(ledger, 'candles');
-    const featureChecksums = new Map(algorithms.map((a) => [a, checksumsByDay(ledger, featureTable(a))]));
+    const featureChecksums = new Map(algorithms.map((a) => [a, checksumsByDay(ledger, tableOf(a))]));
     for (const { days, fromMs, toMs } of daySlices(input.from, input.to)) {
       // Only the close matters here (forward returns); reading one column instead of five saves a third of D's reads.
       const closeRead = await readColumnsVerified(deps.db, 'candles', input.symbol, ['close'], fromMs, toMs, candleChecksums);
@@ -97,8 +76,9 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
       databaseDays += closeRead.databaseDays;
       const featureData = new Map<AlgorithmId, Record<string, Float64Array>>();
       for (const a of algorithms) {
-        const algorithm = getAlgorithm(a);
-        const read = await readColumnsVerified(deps.db, featureTable(a), input.symbol, algorithm.columns, fromMs, toMs, featureChecksums.get(a) ?? new Map());
+        const algorithm = flows.get(a)?.algorithm;
+        if (!algorithm) continue;
+        const read = await readColumnsVerified(deps.db, tableOf(a), input.symbol, algorithm.columns, fromMs, toMs, featureChecksums.get(a) ?? new Map());
         cachedDays += read.cachedDays;
         databaseDays += read.databaseDays;
         const aligned: Record<string, Float64Array> = {};
@@ -109,11 +89,13 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
         await checkpoint(ctx, { day });
         const { start, end } = sliceBounds(candles.ts, dayStartMs(day), dayStartMs(day) + DAY_MS);
         const fwd = forwardReturns(candles.close.subarray(start, end), HORIZON_MINUTES);
-        const dayRows: Array<Insertable<EvaluationsTable>> = [];
+        // One partition per scored flow: each flow's evaluation is current (or stale) on its own.
         for (const a of algorithms) {
+          const codeVersion = evaluationCodeVersion(flows.get(a)?.version ?? '');
           const columns = featureData.get(a) ?? {};
           const sliced: Record<string, Float64Array> = {};
           for (const [name, values] of Object.entries(columns)) sliced[name] = values.subarray(start, end);
+          const dayRows: Array<Insertable<EvaluationsTable>> = [];
           for (const ic of informationCoefficients(sliced, fwd)) {
             dayRows.push({
               symbol: input.symbol,
@@ -131,27 +113,28 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
             if (Number.isFinite(ic.rankIc)) entry.rankIcs.push(ic.rankIc);
             perFeature.set(key, entry);
           }
+          const checksum = partitionChecksum(
+            [input.symbol, day, codeVersion, ...dayRows.map((r) => `${r.algorithm}/${r.feature}`)],
+            [
+              ['ic', dayRows.map((r) => r.ic ?? Number.NaN)],
+              ['rank_ic', dayRows.map((r) => r.rank_ic ?? Number.NaN)],
+              ['n', dayRows.map((r) => r.n)],
+            ],
+          );
+          const written = replacePartition(deps.db, {
+            table: 'evaluations',
+            algorithm: a,
+            symbol: input.symbol,
+            partition: day,
+            rows: dayRows,
+            ledger: { code_version: codeVersion, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
+          });
+          await tally.add(checksum, written);
         }
-        const checksum = partitionChecksum(
-          [input.symbol, day, codeVersion, ...dayRows.map((r) => `${r.algorithm}/${r.feature}`)],
-          [
-            ['ic', dayRows.map((r) => r.ic ?? Number.NaN)],
-            ['rank_ic', dayRows.map((r) => r.rank_ic ?? Number.NaN)],
-            ['n', dayRows.map((r) => r.n)],
-          ],
-        );
-        const written = replacePartition(deps.db, {
-          table: 'evaluations',
-          symbol: input.symbol,
-          partition: day,
-          rows: dayRows,
-          ledger: { code_version: codeVersion, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
-        });
-        await tally.add(checksum, written);
       }
     }
     await tally.flush();
-    const scores = algorithms.map((a) => scoreAlgorithm(a, [...perFeature.values()].filter((f) => f.algorithm === a)));
+    const scores = algorithms.map((a) => scoreAlgorithm(a, flows.get(a)?.version ?? '', [...perFeature.values()].filter((f) => f.algorithm === a)));
     const winner = scores.reduce((best, s) => (s.meanAbsRankIc > best.meanAbsRankIc ? s : best), scores[0]).algorithm;
     ctx.log.info('evaluated features', { rows: tally.rows, partitions: tally.partitions, winner, cachedDays, databaseDays });
     return {
@@ -167,7 +150,7 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
 const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
 
 /** Headline numbers of one algorithm: its best feature by |mean rank IC|, and the set's mean |rank IC|. */
-function scoreAlgorithm(algorithm: AlgorithmId, features: ReadonlyArray<{ feature: string; rankIcs: number[] }>): AlgorithmScore {
+function scoreAlgorithm(algorithm: AlgorithmId, version: string, features: ReadonlyArray<{ feature: string; rankIcs: number[] }>): AlgorithmScore {
   let bestFeature = '';
   let bestRankIc = 0;
   for (const f of features) {
@@ -179,7 +162,7 @@ function scoreAlgorithm(algorithm: AlgorithmId, features: ReadonlyArray<{ featur
   }
   return {
     algorithm,
-    version: getAlgorithm(algorithm).version,
+    version,
     bestFeature,
     bestRankIc,
     meanAbsRankIc: mean(features.flatMap((f) => f.rankIcs.map(Math.abs))),

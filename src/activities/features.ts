@@ -1,23 +1,19 @@
-/** Flows B and C's activity: compute one algorithm's features over a range, one partition per transaction. */
+/** The activity of every feature flow: compute one algorithm's features over a range, one partition per transaction. */
 import { Context } from '@temporalio/activity';
 import { FeaturesInput, type FeatureRef } from '../contracts';
 import { partitionChecksum } from '../checksum';
 import { DAY_MS, dayOf, dayStartMs, daysOf, MINUTE_MS } from '../dates';
 import { checksumsByDay, listMaterializations } from '../db/ledger';
 import { replacePartition } from '../db/partitions';
-import { readCandlesVerified } from '../db/reads';
-import { getAlgorithm } from '../features';
-import { sliceBounds } from '../arrays';
+import { readCandlesVerified, readColumnsVerified } from '../db/reads';
+import type { FeatureColumns } from '../features/types';
+import { alignTo, sliceBounds } from '../arrays';
 import { checkpoint } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
+import { featureFlowOf, flowOf } from './flows';
 import { daySlices } from './slices';
 import { PartitionTally } from './tally';
 import { parseInput, upstreamMissing } from '../failures';
-
-/** The table of an algorithm's features: `b` -> `features_b`. */
-export function featureTable(algorithm: 'b' | 'c'): 'features_b' | 'features_c' {
-  return algorithm === 'b' ? 'features_b' : 'features_c';
-}
 
 /**
  * The ledger checksums of an upstream asset by day over `[from, to]`, and the days of
@@ -39,17 +35,28 @@ export function makeComputeFeatures(deps: ActivityDeps) {
   return async function computeFeatures(rawInput: FeaturesInput): Promise<FeatureRef> {
     const input = parseInput(FeaturesInput, rawInput, 'features');
     const ctx = Context.current();
-    const algorithm = getAlgorithm(input.algorithm);
-    const table = featureTable(input.algorithm);
+    const flow = featureFlowOf(deps, input.algorithm);
+    const { algorithm, asset: table } = flow;
     const lookbackMs = algorithm.lookbackMinutes * MINUTE_MS;
     const readFromMs = dayStartMs(input.from) - lookbackMs;
     const { checksums, missing } = await upstreamLedger(deps, 'candles', input.symbol, dayOf(readFromMs), input.from, input.to);
     if (missing.length) {
       throw upstreamMissing(
-        `features-${input.algorithm} needs candles for ${input.symbol} on ${summarizeDays(missing)}, which are not ingested; ` +
+        `${flow.id} needs candles for ${input.symbol} on ${summarizeDays(missing)}, which are not ingested; ` +
           'run ingest for those days first (or backfill with --with-upstream)',
       );
     }
+    // Feature flows this one is computed from: their days must be there too, look-back included.
+    const upstreamFeatures = await Promise.all(
+      (algorithm.upstream ?? []).map(async (id) => {
+        const up = flowOf(deps, id);
+        const ledger = await upstreamLedger(deps, up.asset, input.symbol, dayOf(readFromMs), input.from, input.to);
+        if (ledger.missing.length) {
+          throw upstreamMissing(`${flow.id} needs ${id} for ${input.symbol} on ${summarizeDays(ledger.missing)}, which is not materialized; run ${id} first (or backfill with --with-upstream)`);
+        }
+        return { flow: up, checksums: ledger.checksums };
+      }),
+    );
     const { workflowId, runId } = callerRun(ctx.info);
     const tally = new PartitionTally();
     let cachedDays = 0;
@@ -59,8 +66,13 @@ export function makeComputeFeatures(deps: ActivityDeps) {
       const { candles, ...read } = await readCandlesVerified(deps.db, input.symbol, slice.fromMs - lookbackMs, slice.toMs, checksums);
       cachedDays += read.cachedDays;
       databaseDays += read.databaseDays;
+      const inputs: Record<string, FeatureColumns> = {};
+      for (const up of upstreamFeatures) {
+        const cols = await readColumnsVerified(deps.db, up.flow.asset, input.symbol, up.flow.columns, slice.fromMs - lookbackMs, slice.toMs, up.checksums);
+        inputs[up.flow.id] = Object.fromEntries(up.flow.columns.map((c) => [c, alignTo(candles.ts, cols.ts, cols.values[c])]));
+      }
       ctx.heartbeat({ day: slice.days[0], loaded: candles.ts.length });
-      const features = algorithm.compute(candles);
+      const features = algorithm.compute(candles, inputs);
       for (const day of slice.days) {
         await checkpoint(ctx, { day });
         const { start, end } = sliceBounds(candles.ts, dayStartMs(day), dayStartMs(day) + DAY_MS);
@@ -78,9 +90,9 @@ export function makeComputeFeatures(deps: ActivityDeps) {
       }
     }
     await tally.flush();
-    ctx.log.info('computed features', { algorithm: input.algorithm, version: algorithm.version, rows: tally.rows, partitions: tally.partitions, cachedDays, databaseDays });
+    ctx.log.info('computed features', { flow: flow.id, version: algorithm.version, rows: tally.rows, partitions: tally.partitions, cachedDays, databaseDays });
     return {
-      table,
+      table: table as FeatureRef['table'],
       algorithm: input.algorithm,
       version: algorithm.version,
       ...tally.summary(input),

@@ -6,6 +6,7 @@ import type { ActivityDeps } from './deps';
 import { makePlanBackfill } from './backfill';
 import { makeEvaluateFeatures } from './evaluate';
 import { makeComputeFeatures } from './features';
+import { makeResolveFlowGraph } from './flows';
 import { makeIngestCandles } from './ingest';
 
 export type { ActivityDeps } from './deps';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     computeFeatures: makeComputeFeatures(deps),
     evaluateFeatures: makeEvaluateFeatures(deps),
     planBackfill: makePlanBackfill(deps),
+    resolveFlowGraph: makeResolveFlowGraph(deps),
   };
 }
 

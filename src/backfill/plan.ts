@@ -3,50 +3,65 @@
  * flow and day whether to skip, run or fail (upstream missing), and group the days to run into
  * runs of up to K contiguous days — one child workflow each. No I/O, so it is unit-tested
  * directly and the activity that calls it only reads the ledger once per phase and symbol.
+ *
+ * What a flow reads, writes and is versioned at comes from the graph ({@link PlanGraph}), built
+ * from the run's recorded graph and the worker's registry (`src/activities/backfill.ts`); nothing
+ * here names a flow.
  */
-import type { AssetName, FailedPartitions, FlowName } from '../contracts';
+import type { FailedPartitions, FlowName } from '../contracts';
 import { addDays, daysOf } from '../dates';
+import { closureOf, type FlowKind } from '../flows';
 
-/** The asset (table) each flow materializes. */
-export const FLOW_ASSET: Readonly<Record<FlowName, AssetName>> = {
-  ingest: 'candles',
-  'features-b': 'features_b',
-  'features-c': 'features_c',
-  evaluate: 'evaluations',
-};
+/** D's scores of one feature flow: a ledger asset of its own (`evaluations/<id>`), current at `version`. */
+export interface EvaluationTarget {
+  /** Algorithm id of the scored flow (`c`), what the evaluate child is given. */
+  readonly algorithm: string;
+  /** The scored feature flow (`features-c`). */
+  readonly flow: FlowName;
+  /** Its ledger asset (`evaluations/c`). */
+  readonly asset: string;
+  /** The ledger code version a current evaluation has (method + flow version). */
+  readonly version: string;
+}
 
-/** Direct upstream flows: features read candles; evaluate reads both feature sets. */
-export const FLOW_UPSTREAM: Readonly<Record<FlowName, readonly FlowName[]>> = {
-  ingest: [],
-  'features-b': ['ingest'],
-  'features-c': ['ingest'],
-  evaluate: ['features-b', 'features-c'],
-};
+/** One flow as the planner sees it. */
+export interface PlanNode {
+  readonly id: FlowName;
+  readonly kind: FlowKind;
+  readonly upstream: readonly FlowName[];
+  /** The table it writes (for evaluate, its targets' assets are what the ledger records). */
+  readonly asset: string;
+  /** Current code version; absent for ingest (candles count at any source version). */
+  readonly version?: string;
+  /** Whole days of upstream data before a partition that computing it reads. */
+  readonly lookbackDays: number;
+  /** Evaluate only: the feature flows it scores. */
+  readonly targets?: readonly EvaluationTarget[];
+}
 
-/**
- * Flows grouped into dependency phases. A phase starts only when the one before has finished,
- * because feature algorithms read look-back candles of earlier days: running a feature chunk
- * next to the ingest of the day before it would make its result depend on timing.
- */
-export const PHASES: ReadonlyArray<{ readonly name: string; readonly flows: readonly FlowName[] }> = [
-  { name: 'ingest', flows: ['ingest'] },
-  { name: 'features', flows: ['features-b', 'features-c'] },
-  { name: 'evaluate', flows: ['evaluate'] },
-];
+/** The flows a backfill may run, in topological order. */
+export interface PlanGraph {
+  readonly nodes: readonly PlanNode[];
+}
 
-/** The flows a backfill runs: the selection, plus every transitive upstream flow with `withUpstream`. */
-export function effectiveFlows(selected: readonly FlowName[], withUpstream: boolean): FlowName[] {
-  const out = new Set<FlowName>(selected);
-  if (withUpstream) {
-    const visit = (f: FlowName): void => {
-      for (const up of FLOW_UPSTREAM[f]) {
-        out.add(up);
-        visit(up);
-      }
-    };
-    selected.forEach(visit);
-  }
-  return PHASES.flatMap((p) => p.flows).filter((f) => out.has(f));
+/** A node of the graph by id; throws naming the flow when the graph lacks it (a bug, not input). */
+export function nodeOf(graph: PlanGraph, id: string): PlanNode {
+  const node = graph.nodes.find((n) => n.id === id);
+  if (!node) throw new Error(`flow '${id}' is not in this backfill's graph (${graph.nodes.map((n) => n.id).join(', ')})`);
+  return node;
+}
+
+/** The ledger assets a flow's plan reads: what it writes and what it reads. */
+export function assetsOf(graph: PlanGraph, id: string): string[] {
+  const node = nodeOf(graph, id);
+  const own = node.targets ? node.targets.map((t) => t.asset) : [node.asset];
+  const reads = node.kind === 'ingest' ? [] : ['candles', ...node.upstream.map((u) => nodeOf(graph, u).asset)];
+  return [...new Set([...own, ...reads])];
+}
+
+/** The flows a backfill runs: the selection, plus every transitive upstream flow with `withUpstream`, in graph order. */
+export function effectiveFlows(graph: PlanGraph, selected: readonly FlowName[], withUpstream: boolean): FlowName[] {
+  return closureOf(graph.nodes, selected, withUpstream) as FlowName[];
 }
 
 /** One ledger row, reduced to what planning needs. */
@@ -66,11 +81,15 @@ export interface PlannedRun {
   readonly days: number;
   /** The code version the child will write (absent for ingest). */
   readonly codeVersion?: string;
+  /** Evaluate only: algorithm ids of the flows to score on these days (the ones missing or stale). */
+  readonly targets?: readonly string[];
 }
 
 /** What to plan for one symbol in one phase. */
 export interface PhasePlanRequest {
   readonly symbol: string;
+  /** The backfill's graph. */
+  readonly graph: PlanGraph;
   /** Flows of this phase that the backfill runs. */
   readonly flows: readonly FlowName[];
   /** Flows the person selected; `force` applies only to these (upstream flows are never forced). */
@@ -84,13 +103,6 @@ export interface PhasePlanRequest {
    * re-plan after continue-as-new does not redo what this backfill already wrote.
    */
   readonly forceBefore: number;
-  /**
-   * Days of candles before a day that each flow reads (features' look-back). A look-back day
-   * inside the range must be ingested, or the result would depend on what was missing.
-   */
-  readonly lookbackDays?: Readonly<Partial<Record<FlowName, number>>>;
-  /** Current code version of each asset; `candles` is absent: any ingested version counts. */
-  readonly currentVersions: Readonly<Partial<Record<AssetName, string>>>;
   /** Partitions that already failed in this backfill: not retried, not counted again. */
   readonly exclude: readonly FailedPartitions[];
   /** Ledger rows of this symbol over the range, for the phase's assets and their upstream assets. */
@@ -124,12 +136,12 @@ export function runKey(run: RunRef): string {
 /** The ledger as it will be once the assumed upstream runs have written their days (they never replace rows of the phase's own assets). */
 function withAssumed(req: PhasePlanRequest): Map<string, LedgerFact> {
   const facts = new Map(req.facts.map((f) => [`${f.asset}/${f.partition}`, f]));
-  const own = new Set(req.flows.map((f) => FLOW_ASSET[f]));
+  const own = new Set(req.flows.flatMap((f) => nodeOf(req.graph, f).asset));
   for (const run of req.assumed ?? []) {
-    const asset = FLOW_ASSET[run.flow];
-    if (run.symbol !== req.symbol || own.has(asset)) continue;
-    const codeVersion = req.currentVersions[asset] ?? 'assumed';
-    for (const day of daysOf(run.from, run.to)) facts.set(`${asset}/${day}`, { asset, partition: day, codeVersion, materializedAt: Number.MAX_SAFE_INTEGER });
+    const node = nodeOf(req.graph, run.flow);
+    if (run.symbol !== req.symbol || own.has(node.asset)) continue;
+    const codeVersion = node.version ?? 'assumed';
+    for (const day of daysOf(run.from, run.to)) facts.set(`${node.asset}/${day}`, { asset: node.asset, partition: day, codeVersion, materializedAt: Number.MAX_SAFE_INTEGER });
   }
   return facts;
 }
@@ -139,34 +151,40 @@ export interface PhasePlan {
   readonly runs: PlannedRun[];
   /** Partitions already current (or ingested): nothing to do. */
   readonly skipped: number;
-  /** Partitions to run because they are materialized at another code version. */
+  /** Partitions to run because they are materialized at another code version, or their upstream changed since. */
   readonly stale: number;
   /** Partitions that cannot run because an upstream asset is missing or stale, grouped in contiguous runs. */
   readonly upstreamMissing: FailedPartitions[];
 }
 
-type DayDecision = { kind: 'skip' } | { kind: 'run'; stale: boolean } | { kind: 'fail'; error: string } | { kind: 'excluded' };
+type DayDecision = { kind: 'skip' } | { kind: 'run'; stale: boolean; targets?: readonly string[] } | { kind: 'fail'; error: string } | { kind: 'excluded' };
 
-/** Is the asset's partition current? Candles count at any version (ingest is never redone). */
-function isCurrent(fact: LedgerFact | undefined, asset: AssetName, versions: PhasePlanRequest['currentVersions']): boolean {
+/** Is the partition current: at the current version, and not older than what it was computed from? */
+function isCurrent(fact: LedgerFact | undefined, version: string | undefined, inputs: ReadonlyArray<LedgerFact | undefined>): boolean {
   if (!fact) return false;
-  const want = versions[asset];
-  return want === undefined || fact.codeVersion === want;
+  if (version !== undefined && fact.codeVersion !== version) return false;
+  // An upstream partition rewritten after this one (a new version, corrected data) makes it stale.
+  return inputs.every((input) => !input || input.materializedAt <= fact.materializedAt);
+}
+
+/** The ledger facts of a flow's direct inputs on a day (its upstream assets). */
+function inputFacts(node: PlanNode, day: string, req: PhasePlanRequest, facts: Map<string, LedgerFact>): Array<LedgerFact | undefined> {
+  return node.upstream.map((u) => facts.get(`${nodeOf(req.graph, u).asset}/${day}`));
 }
 
 /** Why a flow cannot run on a day, or undefined when its upstream is in place. */
-function upstreamProblem(flow: FlowName, day: string, req: PhasePlanRequest, facts: Map<string, LedgerFact>): string | undefined {
+function upstreamProblem(node: PlanNode, upstream: readonly FlowName[], day: string, req: PhasePlanRequest, facts: Map<string, LedgerFact>): string | undefined {
   const problems: string[] = [];
-  for (const up of FLOW_UPSTREAM[flow]) {
-    const asset = FLOW_ASSET[up];
-    const fact = facts.get(`${asset}/${day}`);
-    if (!fact) problems.push(`${asset} (not materialized)`);
-    else if (!isCurrent(fact, asset, req.currentVersions)) {
-      problems.push(`${asset} (stale: ${fact.codeVersion}, current ${req.currentVersions[asset]})`);
+  for (const up of upstream) {
+    const upNode = nodeOf(req.graph, up);
+    const fact = facts.get(`${upNode.asset}/${day}`);
+    if (!fact) problems.push(`${upNode.asset} (not materialized)`);
+    else if (!isCurrent(fact, upNode.version, inputFacts(upNode, day, req, facts))) {
+      problems.push(`${upNode.asset} (stale: ${fact.codeVersion}${upNode.version ? `, current ${upNode.version}` : ''})`);
     }
   }
-  // Only when the day's own candles are there: one cause per day keeps contiguous failures in one group.
-  const lookback = problems.length ? 0 : (req.lookbackDays?.[flow] ?? 0);
+  // Only when the day's own inputs are there: one cause per day keeps contiguous failures in one group.
+  const lookback = problems.length ? 0 : node.lookbackDays;
   for (let k = 1; k <= lookback; k++) {
     const previous = addDays(day, -k);
     if (previous >= req.from && !facts.has(`candles/${previous}`)) {
@@ -175,19 +193,30 @@ function upstreamProblem(flow: FlowName, day: string, req: PhasePlanRequest, fac
     }
   }
   if (!problems.length) return undefined;
-  const runFirst = FLOW_UPSTREAM[flow].join(' and ');
-  return `UpstreamMissing: ${flow} needs ${problems.join(' and ')}; run ${runFirst} first or backfill with --with-upstream`;
+  return `UpstreamMissing: ${node.id} needs ${problems.join(' and ')}; run ${upstream.join(' and ')} first or backfill with --with-upstream`;
 }
 
-function decide(flow: FlowName, day: string, req: PhasePlanRequest, facts: Map<string, LedgerFact>, excluded: Set<string>): DayDecision {
-  if (excluded.has(`${flow}/${day}`)) return { kind: 'excluded' };
-  const asset = FLOW_ASSET[flow];
-  const fact = facts.get(`${asset}/${day}`);
-  if (flow === 'ingest') return fact ? { kind: 'skip' } : { kind: 'run', stale: false };
-  const current = isCurrent(fact, asset, req.currentVersions);
-  const forced = req.force && req.selected.includes(flow) && fact !== undefined && fact.materializedAt < req.forceBefore;
-  if (current && !forced) return { kind: 'skip' };
-  const problem = upstreamProblem(flow, day, req, facts);
+function decide(node: PlanNode, day: string, req: PhasePlanRequest, facts: Map<string, LedgerFact>, excluded: Set<string>): DayDecision {
+  if (excluded.has(`${node.id}/${day}`)) return { kind: 'excluded' };
+  const forcedFact = (fact: LedgerFact | undefined): boolean => req.force && req.selected.includes(node.id) && fact !== undefined && fact.materializedAt < req.forceBefore;
+  if (node.kind === 'ingest') return facts.has(`${node.asset}/${day}`) ? { kind: 'skip' } : { kind: 'run', stale: false };
+  if (node.targets) {
+    // Evaluate: each scored flow is its own partition; run only those missing or stale.
+    const candles = facts.get(`candles/${day}`);
+    const needed = node.targets.filter((t) => {
+      const fact = facts.get(`${t.asset}/${day}`);
+      const feature = facts.get(`${nodeOf(req.graph, t.flow).asset}/${day}`);
+      return !isCurrent(fact, t.version, [feature, candles]) || forcedFact(fact);
+    });
+    if (!needed.length) return { kind: 'skip' };
+    const problem = upstreamProblem(node, needed.map((t) => t.flow), day, req, facts);
+    if (problem) return { kind: 'fail', error: problem };
+    return { kind: 'run', stale: needed.some((t) => facts.has(`${t.asset}/${day}`)), targets: needed.map((t) => t.algorithm) };
+  }
+  const fact = facts.get(`${node.asset}/${day}`);
+  const current = isCurrent(fact, node.version, inputFacts(node, day, req, facts));
+  if (current && !forcedFact(fact)) return { kind: 'skip' };
+  const problem = upstreamProblem(node, node.upstream, day, req, facts);
   if (problem) return { kind: 'fail', error: problem };
   return { kind: 'run', stale: fact !== undefined && !current };
 }
@@ -208,15 +237,23 @@ export function planPhase(req: PhasePlanRequest): PhasePlan {
   let stale = 0;
 
   for (const flow of req.flows) {
-    const codeVersion = req.currentVersions[FLOW_ASSET[flow]];
-    let open: { from: string; days: number } | undefined;
+    const node = nodeOf(req.graph, flow);
+    let open: { from: string; days: number; targets?: readonly string[] } | undefined;
     const closeRun = (): void => {
       if (!open) return;
-      runs.push({ flow, symbol: req.symbol, from: open.from, to: addDays(open.from, open.days - 1), days: open.days, ...(codeVersion ? { codeVersion } : {}) });
+      runs.push({
+        flow,
+        symbol: req.symbol,
+        from: open.from,
+        to: addDays(open.from, open.days - 1),
+        days: open.days,
+        ...(node.version && node.kind !== 'ingest' ? { codeVersion: node.version } : {}),
+        ...(open.targets ? { targets: open.targets } : {}),
+      });
       open = undefined;
     };
     for (const day of days) {
-      const d = decide(flow, day, req, facts, excluded);
+      const d = decide(node, day, req, facts, excluded);
       if (d.kind !== 'run') closeRun();
       if (d.kind === 'skip') skipped++;
       else if (d.kind === 'fail') {
@@ -225,9 +262,10 @@ export function planPhase(req: PhasePlanRequest): PhasePlan {
         else upstreamMissing.push({ flow, symbol: req.symbol, from: day, to: day, error: d.error });
       } else if (d.kind === 'run') {
         if (d.stale) stale++;
-        if (open && open.days >= req.chunkDays) closeRun();
+        // A run scores one set of flows: a day needing another set starts a new run.
+        if (open && (open.days >= req.chunkDays || String(open.targets) !== String(d.targets))) closeRun();
         if (open) open.days++;
-        else open = { from: day, days: 1 };
+        else open = { from: day, days: 1, ...(d.targets ? { targets: d.targets } : {}) };
       }
     }
     closeRun();

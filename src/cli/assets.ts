@@ -5,51 +5,19 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AssetName, IsoDate, MarketSymbol } from '../contracts';
-import { currentVersions } from '../activities/backfill';
-import { daysOf } from '../dates';
+import { IsoDate, MarketSymbol } from '../contracts';
+import { evaluationCodeVersion } from '../activities/evaluate';
+import { assetLines, classify, type PartitionState } from '../backfill/asset-states';
 import { openMigratedDatabase } from '../db/connect';
 import { listMaterializations } from '../db/ledger';
-import type { Materialization } from '../db/schema';
+import { FLOW_GRAPH } from '../flows/registry';
 import { cliConfig, parseOptions } from './context';
 
-const AssetsOptions = z.object({ symbol: MarketSymbol, from: IsoDate, to: IsoDate, json: z.boolean().optional(), perPartition: z.boolean().optional() });
+export type { PartitionState } from '../backfill/asset-states';
 
-/** The state of one asset partition. */
-export interface PartitionState {
-  readonly asset: AssetName;
-  readonly partition: string;
-  readonly state: 'materialized' | 'stale' | 'missing';
-  readonly version?: string;
-  readonly currentVersion?: string;
-  readonly rows?: number;
-  readonly materializedAt?: number;
-}
-
-/** Classifies every asset x day of the range from the ledger rows (pure). */
-export function classify(rows: readonly Materialization[], from: string, to: string, versions: Partial<Record<AssetName, string>>): PartitionState[] {
-  const byKey = new Map(rows.map((r) => [`${r.asset}/${r.partition}`, r]));
-  const out: PartitionState[] = [];
-  for (const asset of AssetName.options) {
-    const current = versions[asset];
-    for (const partition of daysOf(from, to)) {
-      const r = byKey.get(`${asset}/${partition}`);
-      if (!r) out.push({ asset, partition, state: 'missing', currentVersion: current });
-      else {
-        out.push({
-          asset,
-          partition,
-          state: current === undefined || r.code_version === current ? 'materialized' : 'stale',
-          version: r.code_version,
-          currentVersion: current,
-          rows: Number(r.rows),
-          materializedAt: Number(r.materialized_at),
-        });
-      }
-    }
-  }
-  return out;
-}
+const AssetsOptions = z
+  .object({ symbol: MarketSymbol, from: IsoDate, to: IsoDate, json: z.boolean().optional(), perPartition: z.boolean().optional() })
+  .refine((o) => o.from <= o.to, { message: '--from must not be after --to', path: ['to'] });
 
 const when = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
@@ -68,14 +36,14 @@ export function formatStates(states: readonly PartitionState[], perPartition = f
       const times = group.map((s) => s.materializedAt ?? 0);
       const span = Math.min(...times) === Math.max(...times) ? when(times[0]) : `${when(Math.min(...times))} .. ${when(Math.max(...times))}`;
       detail = `${first.version}  ${rows} rows  at ${span} UTC`;
-      if (first.state === 'stale') detail += `  (current ${first.currentVersion})`;
+      if (first.state === 'stale') detail += `  (${first.reason ?? `current ${first.currentVersion}`})`;
     }
-    lines.push(`${first.asset.padEnd(12)} ${range.padEnd(34)} ${first.state.padEnd(12)} ${detail}`.trimEnd());
+    lines.push(`${first.asset.padEnd(14)} ${range.padEnd(34)} ${first.state.padEnd(12)} ${detail}`.trimEnd());
     group = [];
   };
   for (const s of states) {
     const prev = group[group.length - 1];
-    if (perPartition || !prev || prev.asset !== s.asset || prev.state !== s.state || prev.version !== s.version) flush();
+    if (perPartition || !prev || prev.asset !== s.asset || prev.state !== s.state || prev.version !== s.version || prev.reason !== s.reason) flush();
     group.push(s);
   }
   flush();
@@ -86,7 +54,7 @@ export function formatStates(states: readonly PartitionState[], perPartition = f
 export function registerAssets(program: Command): void {
   program
     .command('assets')
-    .description('per asset and partition: materialized (version, when, rows), stale, or missing')
+    .description('per asset and partition: materialized (version, when, rows), stale (and why), missing, or retired')
     .option('--symbol <symbol>', 'market symbol', 'BTC-USD')
     .requiredOption('--from <YYYY-MM-DD>', 'first day (UTC)')
     .requiredOption('--to <YYYY-MM-DD>', 'last day (UTC), inclusive')
@@ -97,7 +65,7 @@ export function registerAssets(program: Command): void {
       const db = await openMigratedDatabase({ url: cliConfig().databaseUrl });
       try {
         const rows = await listMaterializations(db.kysely, { symbol: opts.symbol, from: opts.from, to: opts.to });
-        const states = classify(rows, opts.from, opts.to, currentVersions());
+        const states = classify(rows, opts.from, opts.to, assetLines(FLOW_GRAPH, evaluationCodeVersion));
         if (opts.json) console.log(JSON.stringify(states, null, 2));
         else {
           console.log(`assets of ${opts.symbol} ${opts.from}..${opts.to} (${db.description})`);

@@ -1,5 +1,5 @@
 /** Human-readable renderings shared by the CLI commands and `npm start`. */
-import type { PipelineResult } from '../contracts';
+import { isEvaluationRef, isPartitionRef, type EvaluationRef, type PipelineResult } from '../contracts';
 import { durationMs, type RunNode } from '../run-tree';
 
 /** `1.23 s` / `456 ms`. */
@@ -10,19 +10,25 @@ export function formatMs(ms: number | undefined): string {
 
 const fixed = (x: number, digits = 4): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
-/** A pipeline result as a short block: rows per flow, D's headline numbers, durations. */
+/** One line per flow of a pipeline result (in the order the graph ran them), D's headline numbers, durations. */
 export function formatPipelineSummary(r: PipelineResult): string {
-  const lines = [
-    `pipeline ${r.symbol} ${r.date}: completed in ${formatMs(r.timings.totalMs)}`,
-    `  A ingest      ${String(r.ingest.rows).padStart(6)} candles   (${r.ingest.source})          ${formatMs(r.timings.ingestMs)}`,
-    `  B features-b  ${String(r.featuresB.rows).padStart(6)} rows      (${r.featuresB.version})          ${formatMs(r.timings.featuresBMs)}`,
-    `  C features-c  ${String(r.featuresC.rows).padStart(6)} rows      (${r.featuresC.version})          ${formatMs(r.timings.featuresCMs)}`,
-    `  D evaluate    ${String(r.evaluation.rows).padStart(6)} scores    (${r.evaluation.horizonMinutes}-min forward returns)  ${formatMs(r.timings.evaluateMs)}`,
-  ];
-  for (const s of r.evaluation.scores) {
+  const lines = [`pipeline ${r.symbol} ${r.date}: completed in ${formatMs(r.timings.totalMs)}`];
+  let evaluation: EvaluationRef | undefined;
+  for (const node of r.graph.flows) {
+    const ref = r.refs[node.id];
+    if (!ref) continue;
+    const took = formatMs(r.timings.flows[node.id]);
+    const name = node.id.padEnd(13);
+    if (isPartitionRef(ref)) lines.push(`  ${name} ${String(ref.rows).padStart(6)} candles   (${ref.source})  ${took}`);
+    else if (isEvaluationRef(ref)) {
+      evaluation = ref;
+      lines.push(`  ${name} ${String(ref.rows).padStart(6)} scores    (${ref.horizonMinutes}-min forward returns)  ${took}`);
+    } else lines.push(`  ${name} ${String(ref.rows).padStart(6)} rows      (${ref.version})  ${took}`);
+  }
+  for (const s of evaluation?.scores ?? []) {
     lines.push(`      ${s.algorithm}: best ${s.bestFeature} rank IC ${fixed(s.bestRankIc)}, mean |rank IC| ${fixed(s.meanAbsRankIc)}`);
   }
-  lines.push(`      winner: features-${r.evaluation.winner}`);
+  if (evaluation) lines.push(`      winner: features-${evaluation.winner} (of ${evaluation.scores.length})`);
   return lines.join('\n');
 }
 

@@ -59,7 +59,7 @@ const toNullable = (v: number): number | null => (Number.isNaN(v) ? null : v);
 export async function bulkInsert(
   db: Kysely<Database>,
   dialect: DialectKind,
-  table: keyof Database,
+  table: string,
   batch: ColumnBatch,
   integerColumns: readonly string[] = ['ts'],
 ): Promise<number> {

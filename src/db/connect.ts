@@ -10,6 +10,9 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { Pool, types } from 'pg';
 import type { Database, Db } from './schema';
 import { migrations } from './migrations';
+import { ensureFeatureTables } from './feature-tables';
+import { FLOW_GRAPH } from '../flows/registry';
+import type { FlowDefinition } from '../flows/types';
 import { configureSqlite, READER_CACHE_MIB, WRITER_CACHE_MIB } from './sqlite-pragmas';
 import { SqliteIoThreads } from './io-threads';
 import { PartitionCache } from './partition-cache';
@@ -107,11 +110,12 @@ export async function migrateToLatest(db: Db): Promise<void> {
   }
 }
 
-/** Opens the database and migrates it to the latest schema. */
-export async function openMigratedDatabase(target: DatabaseTarget): Promise<Db> {
+/** Opens the database and migrates it to the latest schema, with a table for every feature flow of `flows` (default: the registry's). */
+export async function openMigratedDatabase(target: DatabaseTarget, flows: readonly FlowDefinition[] = FLOW_GRAPH.flows): Promise<Db> {
   const db = await openDatabase(target);
   try {
     await migrateToLatest(db);
+    await ensureFeatureTables(db, flows);
   } catch (err) {
     await db.close();
     throw err;

@@ -14,7 +14,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ColumnRead, IoJob, IoRequest, IoResponse, IoThreadData } from './io-protocol';
-import type { PartitionWrite } from './partitions';
+import { isEvaluationWrite, type PartitionWrite } from './partitions';
 import { READER_CACHE_MIB, WRITER_CACHE_MIB } from './sqlite-pragmas';
 
 const ENTRY = path.join(__dirname, 'io-thread.cjs');
@@ -87,7 +87,7 @@ function toError(error: { name: string; message: string; code?: string }): Error
  * thread reads the same memory.
  */
 function transferable(w: PartitionWrite): { write: PartitionWrite; transfer: ArrayBuffer[] } {
-  if (w.table === 'evaluations') return { write: w, transfer: [] };
+  if (isEvaluationWrite(w)) return { write: w, transfer: [] };
   const arrays: Record<string, Float64Array> = {};
   const transfer: ArrayBuffer[] = [];
   for (const [column, values] of Object.entries(w.batch.arrays)) {

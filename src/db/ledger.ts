@@ -5,6 +5,11 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, Materialization, MaterializationsTable } from './schema';
 
+/** The ledger asset of D's scores of one feature flow (`evaluations/c`): each flow's evaluation is current on its own. */
+export function evaluationAsset(algorithmId: string): string {
+  return `evaluations/${algorithmId}`;
+}
+
 /** Records (or replaces) the ledger row of one asset partition. Call inside the data's transaction. */
 export async function recordMaterialization(trx: Transaction<Database>, row: MaterializationsTable): Promise<void> {
   await trx

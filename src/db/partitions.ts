@@ -6,17 +6,43 @@
 import { sql, type Insertable, type Transaction } from 'kysely';
 import { DAY_MS, dayStartMs } from '../dates';
 import { bulkInsert, type ColumnBatch } from './bulk';
-import { recordMaterialization } from './ledger';
+import { evaluationAsset, recordMaterialization } from './ledger';
 import type { Database, Db, EvaluationsTable, MaterializationsTable } from './schema';
 import type { PartitionCache, StagedDay } from './partition-cache';
 import { sqliteReplacePartition } from './sqlite-fast';
 
 /** One partition's replacement: where it goes, its rows, and its ledger entry. */
-export type PartitionWrite = PartitionWriteBase &
-  (
-    | { readonly table: 'candles' | 'features_b' | 'features_c'; readonly batch: ColumnBatch }
-    | { readonly table: 'evaluations'; readonly rows: ReadonlyArray<Insertable<EvaluationsTable>> }
-  );
+export type PartitionWrite = SeriesWrite | EvaluationWrite;
+
+/** A day of a time-series table (candles or a feature flow's table), as columns. */
+export interface SeriesWrite extends PartitionWriteBase {
+  readonly table: SeriesTableName;
+  readonly batch: ColumnBatch;
+}
+
+/** A day of D's scores of one feature flow. */
+export interface EvaluationWrite extends PartitionWriteBase {
+  readonly table: 'evaluations';
+  /** The feature algorithm scored: a partition of D is one day of one flow's scores. */
+  readonly algorithm: string;
+  readonly rows: ReadonlyArray<Insertable<EvaluationsTable>>;
+}
+
+/** Is this a write of D's scores (rows) rather than of a time series (columns)? */
+export function isEvaluationWrite(w: PartitionWrite): w is EvaluationWrite {
+  return w.table === 'evaluations' && 'rows' in w;
+}
+
+/**
+ * A time-series table (`candles` or a feature flow's table). Callers take it from the flow
+ * registry, never from input, so it is always a known SQL identifier.
+ */
+export type SeriesTableName = string;
+
+/** The ledger asset a write records: the table, or for D the per-flow `evaluations/<id>`. */
+export function ledgerAsset(w: PartitionWrite): string {
+  return isEvaluationWrite(w) ? evaluationAsset(w.algorithm) : w.table;
+}
 
 interface PartitionWriteBase {
   readonly symbol: string;
@@ -26,13 +52,13 @@ interface PartitionWriteBase {
 }
 
 async function deletePartition(trx: Transaction<Database>, w: PartitionWrite): Promise<void> {
-  if (w.table === 'evaluations') {
-    await trx.deleteFrom('evaluations').where('symbol', '=', w.symbol).where('partition', '=', w.partition).execute();
+  if (isEvaluationWrite(w)) {
+    await trx.deleteFrom('evaluations').where('symbol', '=', w.symbol).where('partition', '=', w.partition).where('algorithm', '=', w.algorithm).execute();
     return;
   }
   // Time-series tables are keyed by (symbol, ts): a ts range deletes through the primary key.
   const start = dayStartMs(w.partition);
-  await trx.deleteFrom(w.table).where('symbol', '=', w.symbol).where('ts', '>=', start).where('ts', '<', start + DAY_MS).execute();
+  await trx.deleteFrom(w.table as 'candles').where('symbol', '=', w.symbol).where('ts', '>=', start).where('ts', '<', start + DAY_MS).execute();
 }
 
 /**
@@ -42,12 +68,12 @@ async function deletePartition(trx: Transaction<Database>, w: PartitionWrite): P
 export async function replacePartition(db: Db, w: PartitionWrite): Promise<number> {
   // Whatever happens to this write, an older copy of the day must not outlive it.
   db.recent?.forget(w.table, w.symbol, w.partition);
-  const staged = db.recent && w.table !== 'evaluations' && w.batch.arrays.ts ? stage(db.recent, w.batch.arrays) : undefined;
+  const staged = db.recent && !isEvaluationWrite(w) && w.batch.arrays.ts ? stage(db.recent, w.batch.arrays) : undefined;
   let rows: number;
   try {
     // SQLite's I/O thread writes the cache's copy (shared memory, the values as SQLite stores
     // them): one copy of the day instead of one for the cache and one to hand to the thread.
-    rows = await writePartition(db, staged && db.io && w.table !== 'evaluations' ? { ...w, batch: { ...w.batch, arrays: stagedArrays(w.batch.arrays, staged) } } : w);
+    rows = await writePartition(db, staged && db.io && !isEvaluationWrite(w) ? { ...w, batch: { ...w.batch, arrays: stagedArrays(w.batch.arrays, staged) } } : w);
   } catch (err) {
     if (staged) db.recent?.discard(staged);
     throw err;
@@ -81,18 +107,18 @@ async function writePartition(db: Db, w: PartitionWrite): Promise<number> {
     if (db.dialect === 'postgres') {
       // Two writers of the same partition (a pipeline and a backfill) take turns instead of
       // racing between delete and insert.
-      await sql`select pg_advisory_xact_lock(hashtext(${`${w.table}/${w.symbol}/${w.partition}`}))`.execute(trx);
+      await sql`select pg_advisory_xact_lock(hashtext(${`${ledgerAsset(w)}/${w.symbol}/${w.partition}`}))`.execute(trx);
     }
     await deletePartition(trx, w);
     let rows: number;
-    if (w.table === 'evaluations') {
+    if (isEvaluationWrite(w)) {
       // A few dozen rows per day: the typed builder is fast enough and keeps string columns simple.
       if (w.rows.length) await trx.insertInto('evaluations').values([...w.rows]).execute();
       rows = w.rows.length;
     } else {
       rows = await bulkInsert(trx, db.dialect, w.table, w.batch);
     }
-    await recordMaterialization(trx, { ...w.ledger, asset: w.table, symbol: w.symbol, partition: w.partition, rows });
+    await recordMaterialization(trx, { ...w.ledger, asset: ledgerAsset(w), symbol: w.symbol, partition: w.partition, rows });
     return rows;
   });
 }

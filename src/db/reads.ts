@@ -6,6 +6,7 @@ import { DAY_MS, dayOf, dayStartMs, daysOf } from '../dates';
 import { CANDLE_VALUE_COLUMNS, type CandleColumns } from '../features/types';
 import { sliceBounds } from '../arrays';
 import type { CachedDay } from './partition-cache';
+import type { Kysely } from 'kysely';
 import type { Db } from './schema';
 import { sqliteReadColumns } from './sqlite-fast';
 
@@ -50,7 +51,7 @@ export async function readCandles(db: Db, symbol: string, fromMs: number, toMs: 
 }
 
 /** A time-series table's name. */
-export type SeriesTable = 'candles' | 'features_b' | 'features_c';
+export type SeriesTable = string;
 
 /** Chosen columns of a time-series table (candles or a feature table) for `fromMs <= ts < toMs`, with their timestamps. */
 export async function readColumns(
@@ -66,14 +67,14 @@ export async function readColumns(
     return { ts: read.ts, values: Object.fromEntries(columns.map((c, i) => [c, read.values[i]])) };
   }
   // Column names come from the algorithm registry, never from input; Kysely quotes them.
-  const rows = (await db.kysely
+  const rows = (await (db.kysely as unknown as Kysely<Record<string, Record<string, string | number | null>>>)
     .selectFrom(table)
-    .select(['ts', ...columns] as never[])
+    .select(['ts', ...columns])
     .where('symbol', '=', symbol)
     .where('ts', '>=', fromMs)
     .where('ts', '<', toMs)
     .orderBy('ts')
-    .execute()) as unknown as Array<Record<string, number | null>>;
+    .execute()) as Array<Record<string, number | null>>;
   const ts = new Float64Array(rows.length);
   const values: Record<string, Float64Array> = {};
   for (const c of columns) values[c] = new Float64Array(rows.length);

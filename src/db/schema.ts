@@ -22,32 +22,14 @@ export interface CandlesTable {
   volume: number;
 }
 
-/** Shared key columns of every feature table; the code version of a day is in the ledger. */
-interface FeatureKeyColumns {
-  symbol: string;
-  ts: number;
-}
+/**
+ * Feature tables are not listed here: each feature flow's table (`features_<id>`: `symbol`, `ts`
+ * and one nullable double per declared column) is created from its declaration in
+ * `src/flows/registry.ts` at migrate time (`feature-tables.ts`), and read and written through the
+ * column-oriented paths (`reads.ts`, `partitions.ts`) with names taken from the registry.
+ */
 
-/** Feature set B (classic returns, rolling moments); see `src/features/b.ts`. */
-export interface FeaturesBTable extends FeatureKeyColumns {
-  log_return: number | null;
-  ret_mean_15: number | null;
-  ret_mean_60: number | null;
-  vol_15: number | null;
-  vol_60: number | null;
-  range_pct: number | null;
-  volume_z_60: number | null;
-}
-
-/** Feature set C (EWMA volatility, RSI, z-score, momentum); see `src/features/c.ts`. */
-export interface FeaturesCTable extends FeatureKeyColumns {
-  ewma_vol_30: number | null;
-  rsi_14: number | null;
-  zscore_close_120: number | null;
-  momentum_30: number | null;
-}
-
-/** Flow D's output: information coefficients of each feature for one day. */
+/** Flow D's output: information coefficients of each feature of each scored flow for one day (`algorithm` names the flow's algorithm). */
 export interface EvaluationsTable {
   symbol: string;
   partition: string;
@@ -108,8 +90,6 @@ export interface LogsTable {
 /** Every table featureflow owns. */
 export interface Database {
   candles: CandlesTable;
-  features_b: FeaturesBTable;
-  features_c: FeaturesCTable;
   evaluations: EvaluationsTable;
   materializations: MaterializationsTable;
   logs: LogsTable;

@@ -6,7 +6,7 @@
  */
 import type SQLite from 'better-sqlite3';
 import { DAY_MS, dayStartMs } from '../dates';
-import type { PartitionWrite } from './partitions';
+import { isEvaluationWrite, ledgerAsset, type PartitionWrite } from './partitions';
 
 const statements = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
 
@@ -38,7 +38,7 @@ const LEDGER_UPSERT =
   'rows = excluded.rows, checksum = excluded.checksum, materialized_at = excluded.materialized_at';
 
 function insertRows(sqlite: SQLite.Database, w: PartitionWrite): number {
-  if (w.table === 'evaluations') {
+  if (isEvaluationWrite(w)) {
     if (!w.rows.length) return 0;
     const columns = Object.keys(w.rows[0]);
     const insert = prepared(sqlite, `insert into evaluations (${columns.map(quote).join(',')}) values (${columns.map(() => '?').join(',')})`);
@@ -77,15 +77,15 @@ function insertRows(sqlite: SQLite.Database, w: PartitionWrite): number {
 /** Deletes the partition, inserts its rows and upserts its ledger row in one SQLite transaction. */
 export function sqliteReplacePartition(sqlite: SQLite.Database, w: PartitionWrite): number {
   const run = sqlite.transaction((): number => {
-    if (w.table === 'evaluations') {
-      prepared(sqlite, 'delete from evaluations where symbol = ? and partition = ?').run(w.symbol, w.partition);
+    if (isEvaluationWrite(w)) {
+      prepared(sqlite, 'delete from evaluations where symbol = ? and partition = ? and algorithm = ?').run(w.symbol, w.partition, w.algorithm);
     } else {
       const start = dayStartMs(w.partition);
       prepared(sqlite, `delete from ${quote(w.table)} where symbol = ? and ts >= ? and ts < ?`).run(w.symbol, start, start + DAY_MS);
     }
     const rows = insertRows(sqlite, w);
     const l = w.ledger;
-    prepared(sqlite, LEDGER_UPSERT).run(w.table, w.symbol, w.partition, l.code_version, l.workflow_id, l.run_id, rows, l.checksum, l.materialized_at);
+    prepared(sqlite, LEDGER_UPSERT).run(ledgerAsset(w), w.symbol, w.partition, l.code_version, l.workflow_id, l.run_id, rows, l.checksum, l.materialized_at);
     return rows;
   });
   try {

@@ -37,7 +37,7 @@ export type FeaturesBColumn = (typeof FEATURES_B_COLUMNS)[number];
  * NaN where the window reaches before the first candle. Lookback: `vol_60` at t needs the
  * returns t-59..t, i.e. closes t-60..t, hence 60 minutes (the other windows need less).
  */
-export const featuresB: FeatureAlgorithm<FeaturesBColumn> = {
+export const featuresB: FeatureAlgorithm<FeaturesBColumn, 'b'> = {
   id: 'b',
   version: 'b-1.0.0',
   description: 'Classic: log return, rolling mean/std of returns (15, 60 min), range %, volume z-score (60 min)',

@@ -65,7 +65,7 @@ export type FeaturesCColumn = (typeof FEATURES_C_COLUMNS)[number];
  * other columns need at most 119 minutes. 2880 (two whole days) is used so that loading
  * "the range minus lookback" from a day boundary stays day-aligned.
  */
-export const featuresC: FeatureAlgorithm<FeaturesCColumn> = {
+export const featuresC: FeatureAlgorithm<FeaturesCColumn, 'c'> = {
   id: 'c',
   version: 'c-1.0.0',
   description:

@@ -6,6 +6,11 @@
  * to monotone rescalings of the feature. No I/O here so the math can be unit-tested directly.
  */
 
+/** Forward-return horizon the evaluation scores features against, in minutes. */
+export const HORIZON_MINUTES = 15;
+/** Version of the evaluation method; combined with each scored flow's version in the ledger. */
+export const EVALUATION_VERSION = 'eval-1.0.0';
+
 /** A correlation estimate and the number of (finite, finite) pairs it was computed from. */
 export interface Correlation {
   /** The coefficient in [-1, 1]; NaN when n < 3 or one side has zero variance. */

@@ -7,7 +7,7 @@ import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { BackfillProgress, FlowName } from '../contracts';
 import { rangeLabel } from '../ids';
-import { effectiveFlows } from '../backfill/plan';
+import { FLOW_IDS } from '../flows/registry';
 import { flowSearchAttributes } from '../run-metadata';
 
 /** Pauses a backfill: no new child workflow starts; running ones finish. */
@@ -27,7 +27,10 @@ export interface BackfillSelection {
 
 /** Flows in dependency order, symbols sorted: the ID does not depend on how options were typed. */
 function canonical(sel: BackfillSelection): { flows: FlowName[]; symbols: string[] } {
-  return { flows: effectiveFlows([...new Set(sel.flows)], false), symbols: [...new Set(sel.symbols)].sort() };
+  // Registry order is topological: stable across releases for the flows that exist today.
+  const order: readonly string[] = FLOW_IDS;
+  const flows = [...new Set(sel.flows)].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return { flows, symbols: [...new Set(sel.symbols)].sort() };
 }
 
 /** Business ID of a backfill, e.g. `backfill/features-c/BTC-USD/2024-01-01..2024-12-31`. */

@@ -14,13 +14,14 @@ import {
   makeContinueAsNewFunc,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { BackfillPlan } from '../activities/backfill';
 import type { PlannedRun, RunRef } from '../backfill/plan';
-import { effectiveFlows, failedPartitionCount, PHASES, runRef } from '../backfill/plan';
+import { failedPartitionCount, runRef } from '../backfill/plan';
 import {
   BackfillInput,
   rangeDays,
@@ -30,8 +31,13 @@ import {
   type BackfillProgress,
   type BackfillResult,
   type FailedPartitions,
+  type FlowGraphSnapshot,
+  type FlowNode,
 } from '../contracts';
+import { closureOf, levelNames, levelsOf } from '../flows/graph';
+import { algorithmOf, evaluatedFlows, LEGACY_GRAPH } from '../flows/snapshot';
 import { parseInput } from '../failures';
+import type { FeaturesInput } from '../contracts';
 import { backfillProgressQuery, backfillSearchAttributes, pauseBackfillSignal, resumeBackfillSignal } from './backfill-api';
 import { DEFAULT_CONFLICT_WAIT_SECONDS, runChildWaitingOutConflicts } from './child-conflict';
 import { withDefaultChunkDays } from './chunk-days';
@@ -45,6 +51,20 @@ import { ingest } from './ingest';
 export { backfillProgressQuery, pauseBackfillSignal, resumeBackfillSignal } from './backfill-api';
 
 const { planBackfill } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, startToCloseTimeout: '5 minutes' });
+const { resolveFlowGraph } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds' });
+
+/** Patch ID: a backfill resolves its graph when it starts (and carries it), instead of the fixed A -> {B, C} -> D. */
+export const BACKFILL_FLOW_GRAPH_PATCH = 'backfill-flow-graph';
+
+/**
+ * The graph this backfill chain uses: carried in its input, resolved once on the first run of a
+ * new chain, or (chains started before graphs were recorded) the legacy graph.
+ */
+async function graphOfChain(input: BackfillInput): Promise<FlowGraphSnapshot> {
+  if (input.graph) return input.graph;
+  if (input.carry) return LEGACY_GRAPH;
+  return patched(BACKFILL_FLOW_GRAPH_PATCH) ? resolveFlowGraph() : LEGACY_GRAPH;
+}
 
 /** Day-major order of planned runs: by first day, then symbol, then flow. */
 const dayMajor = (a: PlannedRun, b: PlannedRun): number =>
@@ -60,18 +80,33 @@ function rootCauseText(err: unknown): string {
 }
 
 /** Starts the child workflow of one planned run and waits for it. */
-async function runChild(run: PlannedRun, source: BackfillInput['source'], heartbeatTimeoutSeconds?: number, ingestTaskQueue?: string): Promise<void> {
+async function runChild(
+  run: PlannedRun,
+  node: FlowNode,
+  graph: FlowGraphSnapshot,
+  source: BackfillInput['source'],
+  heartbeatTimeoutSeconds?: number,
+  ingestTaskQueue?: string,
+): Promise<void> {
   const range = { symbol: run.symbol, from: run.from, to: run.to };
   const hb = heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds } : {};
-  if (run.flow === 'ingest') {
-    const src = source ?? 'synthetic';
-    const queue = ingestTaskQueue ? { activityTaskQueue: ingestTaskQueue } : {};
-    await executeChild(ingest, { args: [{ ...range, ...hb, ...queue, source: src }], ...childOptions({ flow: 'ingest', ...range, source: src }) });
-  } else if (run.flow === 'evaluate') {
-    await executeChild(evaluate, { args: [{ ...range, ...hb, algorithms: ['b', 'c'] }], ...childOptions({ flow: 'evaluate', ...range, codeVersion: run.codeVersion }) });
-  } else {
-    const algorithm = run.flow === 'features-b' ? 'b' : 'c';
-    await executeChild(features, { args: [{ ...range, ...hb, algorithm }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
+  switch (node.kind) {
+    case 'ingest': {
+      const src = source ?? 'synthetic';
+      const queue = ingestTaskQueue ? { activityTaskQueue: ingestTaskQueue } : {};
+      await executeChild(ingest, { args: [{ ...range, ...hb, ...queue, source: src }], ...childOptions({ flow: run.flow, ...range, source: src }) });
+      return;
+    }
+    case 'evaluate': {
+      const algorithms = (run.targets ?? evaluatedFlows(graph, node).map(algorithmOf)) as Array<FeaturesInput['algorithm']>;
+      await executeChild(evaluate, { args: [{ ...range, ...hb, algorithms }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
+      return;
+    }
+    case 'features': {
+      const algorithm = algorithmOf(node) as FeaturesInput['algorithm'];
+      await executeChild(features, { args: [{ ...range, ...hb, algorithm }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
+      return;
+    }
   }
 }
 
@@ -79,7 +114,11 @@ async function runChild(run: PlannedRun, source: BackfillInput['source'], heartb
 export async function backfill(rawInput: BackfillInput): Promise<BackfillResult> {
   const input = parseInput(BackfillInput, withDefaultChunkDays(rawInput), 'backfill');
   const carry = input.carry;
-  const flows = effectiveFlows(input.flows, input.withUpstream);
+  const graph = await graphOfChain(input);
+  const flows = closureOf(graph.flows, input.flows, input.withUpstream);
+  // The graph's levels are the phases (A; feature flows; flows reading those; D): one lane each.
+  const PHASES = levelsOf(graph.flows).map((level, i, all) => ({ name: levelNames(all)[i], flows: level.map((n) => n.id) }));
+  const nodeById = new Map(graph.flows.map((n) => [n.id as string, n]));
   const counters: BackfillCounters = carry?.counters ?? {
     total: rangeDays(input.from, input.to) * flows.length * new Set(input.symbols).size,
     done: 0,
@@ -137,6 +176,7 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
    */
   const stillNeeded = async (run: PlannedRun): Promise<boolean> => {
     const again = await planBackfill({
+      graph,
       symbols: [run.symbol],
       flows: [run.flow],
       selected: input.flows,
@@ -159,7 +199,7 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
     counters.children++;
     startedThisRun++;
     runningPartitions += run.days;
-    const p: Promise<boolean> = runChildWaitingOutConflicts(() => runChild(run, input.source, input.heartbeatTimeoutSeconds, input.ingestTaskQueue), {
+    const p: Promise<boolean> = runChildWaitingOutConflicts(() => runChild(run, nodeById.get(run.flow) as FlowNode, graph, input.source, input.heartbeatTimeoutSeconds, input.ingestTaskQueue), {
       maxWaitSeconds: input.conflictWaitSeconds ?? DEFAULT_CONFLICT_WAIT_SECONDS,
       stillNeeded: () => stillNeeded(run),
     })
@@ -196,6 +236,7 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
    */
   const draftPart = (phase: number, from: string, to: string, assumed: readonly RunRef[] = []): Promise<BackfillPlan> =>
     planBackfill({
+      graph,
       symbols: [...new Set(input.symbols)],
       flows: PHASES[phase].flows.filter((f) => flows.includes(f)),
       selected: input.flows,
@@ -288,7 +329,7 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
       runs: runNumber + 1,
     };
     const goOn = makeContinueAsNewFunc<typeof backfill>({ typedSearchAttributes: backfillSearchAttributes(input) });
-    return goOn({ ...input, carry: next });
+    return goOn({ ...input, graph, carry: next });
   }
   phaseName = stopped ? 'stopped' : 'done';
   const notAttempted = counters.total - counters.done - counters.skipped - counters.failed;

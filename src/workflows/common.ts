@@ -12,7 +12,6 @@ import {
   type ActivityOptions,
   type ChildWorkflowOptions,
 } from '@temporalio/workflow';
-import type { FlowName } from '../contracts';
 import { NON_RETRYABLE_TYPES } from '../failures';
 import { flowWorkflowId } from '../ids';
 import { flowSearchAttributes, runSummary, type ChildRun } from '../run-metadata';
@@ -58,7 +57,7 @@ export const WAIT_FOR_ACTIVITY_CANCELLATION = 'activity-wait-cancellation';
  * Options for starting a flow as a child: a business ID, search attributes, a summary, and
  * cancellation that waits for the child to finish cancelling (so nothing is left running).
  */
-export function childOptions(run: ChildRun & { flow: FlowName }): Omit<ChildWorkflowOptions, 'typeInfo'> {
+export function childOptions(run: ChildRun): Omit<ChildWorkflowOptions, 'typeInfo'> {
   return {
     workflowId: flowWorkflowId(run.flow, run.symbol, run.from, run.to),
     typedSearchAttributes: flowSearchAttributes(run),

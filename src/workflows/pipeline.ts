@@ -1,23 +1,46 @@
 /**
- * The parent flow: A, then B and C in parallel, then D, each a child workflow.
- * Results pass between flows as typed references; a failed child fails the pipeline with its
- * cause chain, cancels its running sibling, and nothing downstream starts.
+ * The parent flow: every active flow of the graph, each a child workflow, in dependency order
+ * (A, then the feature flows in parallel, then D; a feature flow that reads another starts once
+ * that one has finished). Results pass between flows as typed references; a failed child fails
+ * the pipeline with its cause chain (root cause in the first line), cancels its running
+ * siblings, and nothing downstream starts.
+ *
+ * The graph is fixed when the run starts and recorded in its history (the `resolveFlowGraph`
+ * local activity), so adding, retiring or replacing a flow never changes what a run in flight
+ * replays; runs started before graphs were recorded replay with the graph they had (A -> {B, C} -> D).
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { executeChild, patched, upsertMemo, workflowInfo } from '@temporalio/workflow';
-import { PipelineInput, type FeatureRef, type PipelineResult } from '../contracts';
+import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { executeChild, isCancellation, patched, proxyLocalActivities, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  PipelineInput,
+  type EvaluationRef,
+  type FeatureRef,
+  type FlowGraphSnapshot,
+  type FlowNode,
+  type FlowRef,
+  type PartitionRef,
+  type PipelineResult,
+} from '../contracts';
 import { lastCompleteDay } from '../dates';
-import { getAlgorithm } from '../features';
 import { parseInput } from '../failures';
+import { algorithmOf, evaluatedFlows, LEGACY_GRAPH } from '../flows/snapshot';
+import { rootCauseLine } from './root-cause';
 import { DEFAULT_CONFLICT_WAIT_SECONDS, PIPELINE_WAIT_FOR_CHILD_ID_CONFLICT, runChildWaitingOutConflicts } from './child-conflict';
-import { allOrCancel, childOptions } from './common';
+import { childOptions } from './common';
 import { evaluate } from './evaluate';
 import { features } from './features';
+import { runGraph } from './graph-run';
 import { ingest } from './ingest';
 import { checkLineage, LINEAGE_PATCH } from './lineage';
 
 /** Set by Temporal on runs a schedule starts: the time the run was scheduled for. */
 const ScheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
+/** Patch ID: the pipeline runs the graph it resolved when it started, instead of the fixed A -> {B, C} -> D. */
+export const FLOW_GRAPH_PATCH = 'pipeline-flow-graph';
+
+const { resolveFlowGraph } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds' });
 
 /**
  * The partition a run processes when none is given: the last complete UTC day before its
@@ -27,6 +50,12 @@ function defaultPartition(): string {
   const info = workflowInfo();
   const scheduled = info.typedSearchAttributes.get(ScheduledStartTimeKey);
   return lastCompleteDay((scheduled ?? info.startTime).getTime());
+}
+
+/** The graph this run uses: given in its input, resolved once from the worker's registry, or (old runs) the legacy graph. */
+async function graphOfRun(input: PipelineInput): Promise<FlowGraphSnapshot> {
+  if (input.graph) return input.graph;
+  return patched(FLOW_GRAPH_PATCH) ? resolveFlowGraph() : LEGACY_GRAPH;
 }
 
 /**
@@ -47,70 +76,73 @@ async function childWaitingOutConflicts<T>(start: () => Promise<T>, maxWaitSecon
   return outcome.result;
 }
 
-/** Runs the daily pipeline for one symbol and day; returns every child's reference and the timings. */
+/** Runs the daily pipeline for one symbol and day; returns every flow's reference and duration. */
 export async function pipeline(rawInput: PipelineInput): Promise<PipelineResult> {
   const input = parseInput(PipelineInput, rawInput, 'pipeline');
   const date = input.date ?? defaultPartition();
   const range = { symbol: input.symbol, from: date, to: date };
   const started = Date.now();
   const waitSeconds = input.conflictWaitSeconds ?? DEFAULT_CONFLICT_WAIT_SECONDS;
+  const graph = await graphOfRun(input);
+  const durations: Partial<Record<string, number>> = {};
 
-  const ingestQueue = input.ingestTaskQueue ? { activityTaskQueue: input.ingestTaskQueue } : {};
-  const candles = await childWaitingOutConflicts(
-    () =>
-      executeChild(ingest, {
-        args: [{ ...range, source: input.source, ...ingestQueue }],
-        ...childOptions({ flow: 'ingest', ...range, source: input.source }),
-      }),
-    waitSeconds,
-  );
-  const ingested = Date.now();
-
-  const durations: Record<'b' | 'c', number> = { b: 0, c: 0 };
-  const featureRun = (algorithm: 'b' | 'c') => async (): Promise<FeatureRef> => {
+  /** One flow's child, given the references of the flows finished so far. */
+  const runFlow = async (node: FlowNode, done: ReadonlyMap<string, FlowRef>): Promise<FlowRef> => {
     const t0 = Date.now();
-    const ref = await childWaitingOutConflicts(
-      () =>
-        executeChild(features, {
-          args: [{ ...range, algorithm, candles }],
-          ...childOptions({ flow: `features-${algorithm}`, ...range, codeVersion: getAlgorithm(algorithm).version }),
-        }),
-      waitSeconds,
-    );
-    durations[algorithm] = Date.now() - t0;
+    const candles = done.get('ingest') as PartitionRef | undefined;
+    let ref: FlowRef;
+    if (node.kind === 'ingest') {
+      const ingestQueue = input.ingestTaskQueue ? { activityTaskQueue: input.ingestTaskQueue } : {};
+      ref = await childWaitingOutConflicts(
+        () => executeChild(ingest, { args: [{ ...range, source: input.source, ...ingestQueue }], ...childOptions({ flow: node.id, ...range, source: input.source }) }),
+        waitSeconds,
+      );
+    } else if (node.kind === 'features') {
+      const algorithm = algorithmOf(node) as FeatureRef['algorithm'];
+      ref = await childWaitingOutConflicts(
+        () =>
+          executeChild(features, {
+            args: [{ ...range, algorithm, ...(candles ? { candles } : {}) }],
+            ...childOptions({ flow: node.id, ...range, codeVersion: node.version }),
+          }),
+        waitSeconds,
+      );
+    } else {
+      const scored = evaluatedFlows(graph, node);
+      const featureRefs = scored.map((f) => done.get(f.id) as FeatureRef);
+      // Added after release: runs started before it have no lineage step in their histories, and
+      // patched() keeps them replaying as they ran. Retire per docs/changing-workflows.md.
+      if (candles && patched(LINEAGE_PATCH)) upsertMemo({ lineage: checkLineage(candles, featureRefs) });
+      ref = await childWaitingOutConflicts(
+        () =>
+          executeChild(evaluate, {
+            args: [{ ...range, algorithms: scored.map((f) => algorithmOf(f) as FeatureRef['algorithm']), features: featureRefs }],
+            ...childOptions({ flow: node.id, ...range }),
+          }),
+        waitSeconds,
+      );
+    }
+    durations[node.id] = Date.now() - t0;
     return ref;
   };
-  const [featuresB, featuresC] = await allOrCancel([featureRun('b'), featureRun('c')]);
-  // Added after release: runs started before it have no lineage step in their histories, and
-  // patched() keeps them replaying as they ran. Retire per docs/changing-workflows.md.
-  if (patched(LINEAGE_PATCH)) {
-    upsertMemo({ lineage: checkLineage(candles, [featuresB, featuresC]) });
+
+  let refs: Map<string, FlowRef>;
+  try {
+    refs = await runGraph(graph.flows, runFlow);
+  } catch (err) {
+    // A cancelled pipeline stays cancelled.
+    if (isCancellation(err)) throw err;
+    // The Web UI and `temporal workflow list` show a failure's first line: make it the root cause.
+    throw ApplicationFailure.create({ message: rootCauseLine(err), type: 'PipelineFailed', nonRetryable: true, cause: err as Error });
   }
-  const featured = Date.now();
-
-  const evaluation = await childWaitingOutConflicts(
-    () =>
-      executeChild(evaluate, {
-        args: [{ ...range, algorithms: ['b', 'c'], features: [featuresB, featuresC] }],
-        ...childOptions({ flow: 'evaluate', ...range }),
-      }),
-    waitSeconds,
-  );
-  const finished = Date.now();
-
   return {
     symbol: input.symbol,
     date,
-    ingest: candles,
-    featuresB,
-    featuresC,
-    evaluation,
-    timings: {
-      ingestMs: ingested - started,
-      featuresBMs: durations.b,
-      featuresCMs: durations.c,
-      evaluateMs: finished - featured,
-      totalMs: finished - started,
-    },
+    graph,
+    refs: Object.fromEntries(graph.flows.map((f) => [f.id, refs.get(f.id)])) as PipelineResult['refs'],
+    timings: { flows: durations as PipelineResult['timings']['flows'], totalMs: Date.now() - started },
   };
 }
+
+/** The evaluation reference of a pipeline result (every pipeline ends with one). */
+export type PipelineEvaluation = EvaluationRef;

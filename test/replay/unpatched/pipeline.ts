@@ -5,7 +5,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { executeChild, upsertMemo, workflowInfo } from '@temporalio/workflow';
-import { PipelineInput, type FeatureRef, type PipelineResult } from '../../../src/contracts';
+import { PipelineInput, type FeatureRef, type LegacyPipelineResult } from '../../../src/contracts';
 import { lastCompleteDay } from '../../../src/dates';
 import { getAlgorithm } from '../../../src/features';
 import { parseInput } from '../../../src/failures';
@@ -29,7 +29,7 @@ function defaultPartition(): string {
 }
 
 /** Runs the daily pipeline for one symbol and day; returns every child's reference and the timings. */
-export async function pipeline(rawInput: PipelineInput): Promise<PipelineResult> {
+export async function pipeline(rawInput: PipelineInput): Promise<LegacyPipelineResult> {
   const input = parseInput(PipelineInput, rawInput, 'pipeline');
   const date = input.date ?? defaultPartition();
   const range = { symbol: input.symbol, from: date, to: date };

@@ -1,0 +1,84 @@
+/**
+ * What `featureflow assets` shows, pure: for every flow of the registry (retired ones too) and
+ * every day, whether its partition is materialized, stale (another code version, or an upstream
+ * partition rewritten after it), missing, or retired. The same rules as the planner's, so
+ * `assets` never says "materialized" where a backfill would redo the day.
+ */
+import type { Materialization } from '../db/schema';
+import { daysOf } from '../dates';
+import type { FlowGraph } from '../flows/graph';
+import { evaluationAsset } from '../db/ledger';
+
+/** The state of one asset partition. */
+export interface PartitionState {
+  /** The ledger asset: a table (`features_c`), or D's scores of one flow (`evaluations/c`). */
+  readonly asset: string;
+  /** The flow that materializes it. */
+  readonly flow: string;
+  readonly partition: string;
+  readonly state: 'materialized' | 'stale' | 'missing' | 'retired';
+  /** Why a stale partition is stale. */
+  readonly reason?: string;
+  readonly version?: string;
+  readonly currentVersion?: string;
+  readonly rows?: number;
+  readonly materializedAt?: number;
+}
+
+/** One asset of the graph: which flow writes it, at which version, from which assets. */
+interface AssetLine {
+  readonly asset: string;
+  readonly flow: string;
+  readonly version?: string;
+  readonly inputs: readonly string[];
+  readonly retired: boolean;
+}
+
+/** Every asset of the graph, in topological order; D contributes one per feature flow it scores (or scored). */
+export function assetLines(graph: FlowGraph, evaluationVersion: (flowVersion: string) => string): AssetLine[] {
+  const out: AssetLine[] = [];
+  for (const flow of graph.flows) {
+    if (flow.kind === 'evaluate') {
+      for (const f of graph.flows.filter((g) => g.kind === 'features' && g.algorithm)) {
+        const id = f.algorithm?.id ?? '';
+        out.push({ asset: evaluationAsset(id), flow: flow.id, version: evaluationVersion(f.version), inputs: ['candles', f.asset], retired: flow.retired || f.retired });
+      }
+      continue;
+    }
+    const inputs = flow.upstream.map((u) => graph.get(u)?.asset ?? u);
+    out.push({ asset: flow.asset, flow: flow.id, version: flow.kind === 'ingest' ? undefined : flow.version, inputs, retired: flow.retired });
+  }
+  return out;
+}
+
+/** Classifies every asset x day of the range from the ledger rows. */
+export function classify(rows: readonly Materialization[], from: string, to: string, lines: readonly AssetLine[]): PartitionState[] {
+  const byKey = new Map(rows.map((r) => [`${r.asset}/${r.partition}`, r]));
+  const out: PartitionState[] = [];
+  for (const line of lines) {
+    for (const partition of daysOf(from, to)) {
+      const r = byKey.get(`${line.asset}/${partition}`);
+      const base = { asset: line.asset, flow: line.flow, partition, currentVersion: line.version };
+      if (!r) {
+        out.push({ ...base, state: line.retired ? 'retired' : 'missing' });
+        continue;
+      }
+      const at = Number(r.materialized_at);
+      let reason: string | undefined;
+      if (line.version !== undefined && r.code_version !== line.version) reason = `version ${r.code_version}, current ${line.version}`;
+      else {
+        const changed = line.inputs.find((i) => Number(byKey.get(`${i}/${partition}`)?.materialized_at ?? 0) > at);
+        if (changed) reason = `upstream changed (${changed} rewritten after it)`;
+      }
+      out.push({
+        ...base,
+        state: line.retired ? 'retired' : reason ? 'stale' : 'materialized',
+        ...(reason && !line.retired ? { reason } : {}),
+        version: r.code_version,
+        rows: Number(r.rows),
+        materializedAt: at,
+      });
+    }
+  }
+  return out;
+}
