@@ -263,6 +263,27 @@ export const PipelineResult = z.object({
 });
 export type PipelineResult = z.infer<typeof PipelineResult>;
 
+/** The candles reference of a pipeline result; throws when the run had no ingest. */
+export function ingestRefOf(r: PipelineResult): PartitionRef {
+  const ref = r.refs.ingest;
+  if (!ref || !isPartitionRef(ref)) throw new Error(`pipeline ${r.symbol} ${r.date} has no ingest result`);
+  return ref;
+}
+
+/** The reference of one feature flow of a pipeline result; throws when the run did not run it. */
+export function featureRefOf(r: PipelineResult, flow: FlowName): FeatureRef {
+  const ref = r.refs[flow];
+  if (!ref || isPartitionRef(ref) || isEvaluationRef(ref)) throw new Error(`pipeline ${r.symbol} ${r.date} has no ${flow} result`);
+  return ref;
+}
+
+/** D's reference of a pipeline result; throws when the run had no evaluation. */
+export function evaluationRefOf(r: PipelineResult): EvaluationRef {
+  const ref = r.refs.evaluate;
+  if (!ref || !isEvaluationRef(ref)) throw new Error(`pipeline ${r.symbol} ${r.date} has no evaluation result`);
+  return ref;
+}
+
 /** What pipelines returned before results were keyed by flow (B and C only); still readable. */
 export const LegacyPipelineResult = z.object({
   symbol: MarketSymbol,

@@ -17,6 +17,10 @@ import {
   type BackfillInput as BackfillInputType,
 } from '../contracts';
 import { workflowUiUrl } from '../config';
+import { FLOW_GRAPH } from '../flows/registry';
+
+/** Flows a backfill can run (retired ones are not). */
+const ACTIVE_FLOW_IDS = FLOW_GRAPH.active.map((f) => f.id);
 import { lastCompleteDay } from '../dates';
 import {
   backfillProgressQuery,
@@ -33,7 +37,12 @@ const int = z.coerce.number().int();
 
 const BackfillOptions = z
   .object({
-    flow: z.array(FlowName).min(1, 'give at least one --flow (ingest, features-b, features-c, evaluate)'),
+    flow: z
+      .array(FlowName)
+      .min(1, `give at least one --flow (${ACTIVE_FLOW_IDS.join(', ')})`)
+      .refine((flows) => flows.every((f) => !FLOW_GRAPH.get(f)?.retired), {
+        message: `retired flows are not run any more; active flows: ${ACTIVE_FLOW_IDS.join(', ')}`,
+      }),
     symbol: z.array(MarketSymbol).min(1),
     from: IsoDate,
     to: IsoDate,
@@ -175,7 +184,7 @@ export function registerBackfill(program: Command): void {
   const cmd = program
     .command('backfill')
     .description('materialize flows over a date range, skipping what is already current; live progress (Ctrl-C leaves it running)')
-    .option('--flow <flow>', 'flow to backfill (repeatable): ingest | features-b | features-c | evaluate', collect, [])
+    .option('--flow <flow>', `flow to backfill (repeatable): ${ACTIVE_FLOW_IDS.join(' | ')}`, collect, [])
     .option('--symbol <symbol>', 'market symbol (repeatable; default BTC-USD)', collect, [])
     .option('--from <YYYY-MM-DD>', 'first day (UTC)')
     .option('--to <YYYY-MM-DD>', 'last day (UTC), inclusive')

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerAssets } from './assets';
+import { registerFlows } from './flows';
 import { registerBackfill } from './backfill';
 import { closeCliClient, CliError, ExitCode } from './context';
 import { registerLogs } from './logs';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerSchedule(program);
   registerBackfill(program);
   registerAssets(program);
+  registerFlows(program);
   return program;
 }
 

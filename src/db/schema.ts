@@ -115,3 +115,11 @@ export interface Db {
   readonly recent?: PartitionCache;
   close(): Promise<void>;
 }
+
+/** Rows of any table as loosely typed records: for feature tables, whose columns come from the flow registry. */
+export type DynamicDatabase = Record<string, Record<string, string | number | null>>;
+
+/** The database as {@link DynamicDatabase}, for queries over a feature flow's table (named from the registry, never from input). */
+export function dynamicTables(db: Db): Kysely<DynamicDatabase> {
+  return db.kysely as unknown as Kysely<DynamicDatabase>;
+}

@@ -1,8 +1,29 @@
 /** The pure backfill planner: skip rules, chunking, upstream checks, force, exclusions. */
-import { effectiveFlows, failedPartitionCount, planPhase, type LedgerFact, type PhasePlanRequest } from '../../src/backfill/plan';
+import { effectiveFlows, failedPartitionCount, planPhase, type LedgerFact, type PhasePlanRequest, type PlanGraph } from '../../src/backfill/plan';
 import { daysOf } from '../../src/dates';
 
-const VERSIONS = { features_b: 'b-1', features_c: 'c-1', evaluations: 'e-1+b-1+c-1' } as const;
+/** A -> {B, C} -> D at test versions; C reads two days of look-back when `cLookback` says so. */
+function graph(cLookback = 0): PlanGraph {
+  return {
+    nodes: [
+      { id: 'ingest', kind: 'ingest', upstream: [], asset: 'candles', lookbackDays: 0 },
+      { id: 'features-b', kind: 'features', upstream: ['ingest'], asset: 'features_b', version: 'b-1', lookbackDays: 0 },
+      { id: 'features-c', kind: 'features', upstream: ['ingest'], asset: 'features_c', version: 'c-1', lookbackDays: cLookback },
+      {
+        id: 'evaluate',
+        kind: 'evaluate',
+        upstream: ['features-b', 'features-c'],
+        asset: 'evaluations',
+        version: 'e-1',
+        lookbackDays: 0,
+        targets: [
+          { algorithm: 'b', flow: 'features-b', asset: 'evaluations/b', version: 'e-1+b-1' },
+          { algorithm: 'c', flow: 'features-c', asset: 'evaluations/c', version: 'e-1+c-1' },
+        ],
+      },
+    ],
+  };
+}
 
 function facts(asset: string, from: string, to: string, codeVersion = 'x', materializedAt = 1000): LedgerFact[] {
   return daysOf(from, to).map((partition) => ({ asset, partition, codeVersion, materializedAt }));
@@ -18,7 +39,7 @@ function request(over: Partial<PhasePlanRequest>): PhasePlanRequest {
     chunkDays: 4,
     force: false,
     forceBefore: 5000,
-    currentVersions: VERSIONS,
+    graph: graph(),
     exclude: [],
     facts: [],
     ...over,
@@ -27,9 +48,9 @@ function request(over: Partial<PhasePlanRequest>): PhasePlanRequest {
 
 describe('backfill planner', () => {
   it('adds transitive upstream flows only with withUpstream, in dependency order', () => {
-    expect(effectiveFlows(['evaluate'], false)).toEqual(['evaluate']);
-    expect(effectiveFlows(['evaluate'], true)).toEqual(['ingest', 'features-b', 'features-c', 'evaluate']);
-    expect(effectiveFlows(['features-c', 'ingest'], true)).toEqual(['ingest', 'features-c']);
+    expect(effectiveFlows(graph(), ['evaluate'], false)).toEqual(['evaluate']);
+    expect(effectiveFlows(graph(), ['evaluate'], true)).toEqual(['ingest', 'features-b', 'features-c', 'evaluate']);
+    expect(effectiveFlows(graph(), ['features-c', 'ingest'], true)).toEqual(['ingest', 'features-c']);
   });
 
   it('chunks missing days into runs of at most K contiguous days', () => {
@@ -167,11 +188,11 @@ describe('backfill planner', () => {
 describe('backfill planner look-back', () => {
   it('fails feature days whose look-back candles inside the range are missing', () => {
     const ledger = [...facts('candles', '2024-01-01', '2024-01-04'), ...facts('candles', '2024-01-06', '2024-01-10')];
-    const plan = planPhase(request({ chunkDays: 31, lookbackDays: { 'features-c': 2 }, facts: ledger }));
+    const plan = planPhase(request({ chunkDays: 31, graph: graph(2), facts: ledger }));
     expect(plan.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-01..2024-01-04', '2024-01-08..2024-01-10']);
     expect(plan.upstreamMissing.map((f) => `${f.from}..${f.to}`)).toEqual(['2024-01-05..2024-01-05', '2024-01-06..2024-01-07']);
     expect(plan.upstreamMissing[1].error).toContain('look-back candles of the previous 2 days (not materialized)');
     // Look-back days before the range are not required (the range may start where data starts).
-    expect(planPhase(request({ from: '2024-01-06', lookbackDays: { 'features-c': 2 }, facts: ledger })).upstreamMissing).toEqual([]);
+    expect(planPhase(request({ from: '2024-01-06', graph: graph(2), facts: ledger })).upstreamMissing).toEqual([]);
   });
 });

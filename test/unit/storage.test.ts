@@ -15,7 +15,7 @@ import { migrateToLatest, openMigratedDatabase } from '../../src/db/connect';
 import { listMaterializations } from '../../src/db/ledger';
 import { replacePartition, type PartitionWrite } from '../../src/db/partitions';
 import { readCandles, readColumns } from '../../src/db/reads';
-import type { Db, DialectKind } from '../../src/db/schema';
+import { dynamicTables, type Db, type DialectKind } from '../../src/db/schema';
 import { DAY_MS, dayStartMs } from '../../src/dates';
 import { syntheticCandles } from '../../src/sources/synthetic';
 
@@ -46,7 +46,7 @@ function candlesWrite(symbol: string, day: string, scale = 1, runId = 'run-1'): 
 }
 
 const count = async (db: Db, table: 'candles' | 'features_b' | 'materializations') =>
-  Number((await db.kysely.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  Number((await dynamicTables(db).selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
 describe.each(engines)('storage on %s', (engine) => {
   let db: Db;
@@ -127,7 +127,7 @@ describe.each(engines)('storage on %s', (engine) => {
       },
       ledger: { code_version: 'b-test', workflow_id: 'w', run_id: 'r', checksum: 'c', materialized_at: 1 },
     });
-    const nulls = await db.kysely.selectFrom('features_b').select((eb) => eb.fn.countAll().as('n')).where('log_return', 'is', null).executeTakeFirstOrThrow();
+    const nulls = await dynamicTables(db).selectFrom('features_b').select((eb) => eb.fn.countAll().as('n')).where('log_return', 'is', null).executeTakeFirstOrThrow();
     expect(Number(nulls.n)).toBe(2);
     const read = await readColumns(db, 'features_b', 'BTC-USD', ['log_return', 'vol_15'], START, START + DAY_MS);
     expect(Array.from(read.ts)).toEqual(Array.from(ts));

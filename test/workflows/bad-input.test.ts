@@ -4,6 +4,7 @@
  * client, bypassing the CLI's own validation, so the workflow and activity boundaries are what
  * is tested; the CLI and the processes' configuration errors are tested by running them.
  */
+import { dynamicTables } from '../../src/db/schema';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
@@ -55,8 +56,8 @@ describe('bad input is rejected clearly and writes nothing', () => {
     const k = stack.db.kysely;
     return {
       candles: await k.selectFrom('candles').select(['symbol', 'ts', 'close']).orderBy('symbol').orderBy('ts').execute(),
-      featuresB: await k.selectFrom('features_b').select(['symbol', 'ts', 'log_return']).orderBy('symbol').orderBy('ts').execute(),
-      featuresC: await k.selectFrom('features_c').select(['symbol', 'ts', 'rsi_14']).orderBy('symbol').orderBy('ts').execute(),
+      featuresB: await dynamicTables(stack.db).selectFrom('features_b').select(['symbol', 'ts', 'log_return']).orderBy('symbol').orderBy('ts').execute(),
+      featuresC: await dynamicTables(stack.db).selectFrom('features_c').select(['symbol', 'ts', 'rsi_14']).orderBy('symbol').orderBy('ts').execute(),
       evaluations: await k.selectFrom('evaluations').selectAll().orderBy('symbol').orderBy('partition').orderBy('algorithm').orderBy('feature').execute(),
       ledger: await k.selectFrom('materializations').selectAll().orderBy('asset').orderBy('symbol').orderBy('partition').execute(),
     };

@@ -6,7 +6,7 @@
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { PipelineInput, PipelineResult } from '../../src/contracts';
+import { PipelineInput, PipelineResult, ingestRefOf, featureRefOf, evaluationRefOf } from '../../src/contracts';
 import { listMaterializations } from '../../src/db/ledger';
 import { flowWorkflowId, pipelineWorkflowId } from '../../src/ids';
 import { CHILD_ID_CONFLICT_TYPE, PIPELINE_WAIT_FOR_CHILD_ID_CONFLICT } from '../../src/workflows/child-conflict';
@@ -54,10 +54,10 @@ describe('pipeline whose child ID is held by another run', () => {
     await holder.terminate('test: release the held child ID');
 
     const result = PipelineResult.parse(await pipeline.result());
-    expect(result.ingest).toMatchObject({ table: 'candles', symbol: 'BTC-USD', from: day, to: day, rows: 1440 });
-    expect(result.featuresB).toMatchObject({ table: 'features_b', algorithm: 'b', rows: 1440 });
-    expect(result.featuresC).toMatchObject({ table: 'features_c', algorithm: 'c', rows: 1440 });
-    expect(result.evaluation.scores.map((s) => s.algorithm)).toEqual(['b', 'c']);
+    expect(ingestRefOf(result)).toMatchObject({ table: 'candles', symbol: 'BTC-USD', from: day, to: day, rows: 1440 });
+    expect(featureRefOf(result, 'features-b')).toMatchObject({ table: 'features_b', algorithm: 'b', rows: 1440 });
+    expect(featureRefOf(result, 'features-c')).toMatchObject({ table: 'features_c', algorithm: 'c', rows: 1440 });
+    expect(evaluationRefOf(result).scores.map((s) => s.algorithm)).toEqual(['b', 'c']);
     const ledger = await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: day, to: day });
     expect(ledger.map((m) => m.asset).sort()).toEqual(['candles', 'evaluations', 'features_b', 'features_c']);
 

@@ -1,10 +1,11 @@
+import { dynamicTables } from '../../src/db/schema';
 /**
  * The daily pipeline end to end on a real dev server with real activities and SQLite:
  * typed results, rows and ledger in the database, idempotent re-runs, and failure propagation.
  */
 import { WorkflowFailedError, ChildWorkflowFailure, ActivityFailure, ApplicationFailure } from '@temporalio/client';
 import { ApplicationFailure as Failure } from '@temporalio/common';
-import { PipelineResult } from '../../src/contracts';
+import { PipelineResult, ingestRefOf, featureRefOf, evaluationRefOf } from '../../src/contracts';
 import { rangeChecksum } from '../../src/checksum';
 import { listMaterializations } from '../../src/db/ledger';
 import { pipelineWorkflowId } from '../../src/ids';
@@ -26,7 +27,7 @@ async function runPipeline(stack: TestStack, symbol: string, date: string) {
 
 async function tableCounts(stack: TestStack, symbol: string) {
   const count = async (table: 'candles' | 'features_b' | 'features_c' | 'evaluations') =>
-    Number((await stack.db.kysely.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('symbol', '=', symbol).executeTakeFirstOrThrow()).n);
+    Number((await dynamicTables(stack.db).selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('symbol', '=', symbol).executeTakeFirstOrThrow()).n);
   return { candles: await count('candles'), b: await count('features_b'), c: await count('features_c'), evaluations: await count('evaluations') };
 }
 
@@ -46,24 +47,24 @@ describe('pipeline on a real dev server', () => {
   it('runs A -> {B, C} -> D and returns typed references that match the database', async () => {
     const result = PipelineResult.parse(await runPipeline(stack, 'BTC-USD', DAY));
     expect(result.date).toBe(DAY);
-    expect(result.ingest).toMatchObject({ table: 'candles', symbol: 'BTC-USD', from: DAY, to: DAY, rows: 1440, partitions: 1, source: 'synthetic' });
-    expect(result.featuresB).toMatchObject({ table: 'features_b', algorithm: 'b', rows: 1440 });
-    expect(result.featuresC).toMatchObject({ table: 'features_c', algorithm: 'c', rows: 1440 });
-    expect(result.evaluation.table).toBe('evaluations');
-    expect(result.evaluation.scores.map((s) => s.algorithm)).toEqual(['b', 'c']);
+    expect(ingestRefOf(result)).toMatchObject({ table: 'candles', symbol: 'BTC-USD', from: DAY, to: DAY, rows: 1440, partitions: 1, source: 'synthetic' });
+    expect(featureRefOf(result, 'features-b')).toMatchObject({ table: 'features_b', algorithm: 'b', rows: 1440 });
+    expect(featureRefOf(result, 'features-c')).toMatchObject({ table: 'features_c', algorithm: 'c', rows: 1440 });
+    expect(evaluationRefOf(result).table).toBe('evaluations');
+    expect(evaluationRefOf(result).scores.map((s) => s.algorithm)).toEqual(['b', 'c']);
 
     const counts = await tableCounts(stack, 'BTC-USD');
-    expect(counts).toEqual({ candles: 1440, b: 1440, c: 1440, evaluations: result.evaluation.rows });
-    expect(result.evaluation.rows).toBeGreaterThan(0);
+    expect(counts).toEqual({ candles: 1440, b: 1440, c: 1440, evaluations: evaluationRefOf(result).rows });
+    expect(evaluationRefOf(result).rows).toBeGreaterThan(0);
 
     const ledger = await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: DAY, to: DAY });
     expect(ledger.map((m) => m.asset).sort()).toEqual(['candles', 'evaluations', 'features_b', 'features_c']);
     const byAsset = Object.fromEntries(ledger.map((m) => [m.asset, m]));
     // The range checksum the flow returned is derived from the ledger's per-partition checksum.
-    expect(rangeChecksum([byAsset.candles.checksum])).toBe(result.ingest.checksum);
-    expect(rangeChecksum([byAsset.features_c.checksum])).toBe(result.featuresC.checksum);
+    expect(rangeChecksum([byAsset.candles.checksum])).toBe(ingestRefOf(result).checksum);
+    expect(rangeChecksum([byAsset.features_c.checksum])).toBe(featureRefOf(result, 'features-c').checksum);
     expect(byAsset.candles.workflow_id).toBe(`ingest/BTC-USD/${DAY}`);
-    expect(byAsset.features_b.code_version).toBe(result.featuresB.version);
+    expect(byAsset.features_b.code_version).toBe(featureRefOf(result, 'features-b').version);
 
     // The parent's history shows the four children, all completed.
     const tree = await loadRunTree(stack.client, pipelineWorkflowId('BTC-USD', DAY));
@@ -85,10 +86,10 @@ describe('pipeline on a real dev server', () => {
     const closesAfter = await stack.db.kysely.selectFrom('candles').select(['ts', 'close']).where('symbol', '=', 'ETH-USD').orderBy('ts').execute();
 
     expect(await tableCounts(stack, 'ETH-USD')).toEqual(countsBefore);
-    expect(second.ingest.checksum).toBe(first.ingest.checksum);
-    expect(second.featuresB.checksum).toBe(first.featuresB.checksum);
-    expect(second.featuresC.checksum).toBe(first.featuresC.checksum);
-    expect(second.evaluation.checksum).toBe(first.evaluation.checksum);
+    expect(ingestRefOf(second).checksum).toBe(ingestRefOf(first).checksum);
+    expect(featureRefOf(second, 'features-b').checksum).toBe(featureRefOf(first, 'features-b').checksum);
+    expect(featureRefOf(second, 'features-c').checksum).toBe(featureRefOf(first, 'features-c').checksum);
+    expect(evaluationRefOf(second).checksum).toBe(evaluationRefOf(first).checksum);
     expect(ledgerAfter.map((m) => [m.asset, m.checksum, m.rows])).toEqual(ledgerBefore.map((m) => [m.asset, m.checksum, m.rows]));
     // The ledger records the newest run that wrote each partition.
     expect(ledgerAfter.map((m) => m.run_id)).not.toEqual(ledgerBefore.map((m) => m.run_id));

@@ -1,9 +1,10 @@
+import { dynamicTables } from '../../src/db/schema';
 /**
  * The pipeline on PostgreSQL: the same workflows and activities, a real dev server, the CI
  * PostgreSQL (FEATUREFLOW_TEST_PG_URL) as the database, and a live-format exchange (a local
  * server speaking Coinbase's candles API) as one of the sources.
  */
-import { PipelineResult } from '../../src/contracts';
+import { PipelineResult, ingestRefOf, featureRefOf, evaluationRefOf } from '../../src/contracts';
 import { rangeChecksum } from '../../src/checksum';
 import { listMaterializations } from '../../src/db/ledger';
 import { dayStartMs } from '../../src/dates';
@@ -46,19 +47,19 @@ describePg('pipeline on PostgreSQL', () => {
 
   const counts = async (symbol: string) => {
     const n = async (table: 'candles' | 'features_b' | 'features_c' | 'evaluations') =>
-      Number((await stack.db.kysely.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('symbol', '=', symbol).executeTakeFirstOrThrow()).n);
+      Number((await dynamicTables(stack.db).selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('symbol', '=', symbol).executeTakeFirstOrThrow()).n);
     return { candles: await n('candles'), b: await n('features_b'), c: await n('features_c'), evaluations: await n('evaluations') };
   };
 
   it('runs the whole pipeline into PostgreSQL, and a re-run leaves identical rows and checksums', async () => {
     expect(stack.db.dialect).toBe('postgres');
     const first = PipelineResult.parse(await run('BTC-USD', 'synthetic'));
-    expect(first.ingest).toMatchObject({ rows: 1440, partitions: 1, source: 'synthetic' });
+    expect(ingestRefOf(first)).toMatchObject({ rows: 1440, partitions: 1, source: 'synthetic' });
     const before = await counts('BTC-USD');
-    expect(before).toEqual({ candles: 1440, b: 1440, c: 1440, evaluations: first.evaluation.rows });
+    expect(before).toEqual({ candles: 1440, b: 1440, c: 1440, evaluations: evaluationRefOf(first).rows });
     const ledgerBefore = await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: DAY, to: DAY });
     expect(ledgerBefore.map((m) => m.asset)).toEqual(['candles', 'evaluations', 'features_b', 'features_c']);
-    expect(rangeChecksum([ledgerBefore[0].checksum])).toBe(first.ingest.checksum);
+    expect(rangeChecksum([ledgerBefore[0].checksum])).toBe(ingestRefOf(first).checksum);
 
     // A second run (a new workflow id, as a re-run or a retried schedule would be) over the same partition.
     const second = PipelineResult.parse(
@@ -69,11 +70,11 @@ describePg('pipeline on PostgreSQL', () => {
       }),
     );
     expect(await counts('BTC-USD')).toEqual(before);
-    expect([second.ingest.checksum, second.featuresB.checksum, second.featuresC.checksum, second.evaluation.checksum]).toEqual([
-      first.ingest.checksum,
-      first.featuresB.checksum,
-      first.featuresC.checksum,
-      first.evaluation.checksum,
+    expect([ingestRefOf(second).checksum, featureRefOf(second, 'features-b').checksum, featureRefOf(second, 'features-c').checksum, evaluationRefOf(second).checksum]).toEqual([
+      ingestRefOf(first).checksum,
+      featureRefOf(first, 'features-b').checksum,
+      featureRefOf(first, 'features-c').checksum,
+      evaluationRefOf(first).checksum,
     ]);
     const ledgerAfter = await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: DAY, to: DAY });
     expect(ledgerAfter.map((m) => [m.asset, m.rows, m.checksum])).toEqual(ledgerBefore.map((m) => [m.asset, m.rows, m.checksum]));
@@ -81,7 +82,7 @@ describePg('pipeline on PostgreSQL', () => {
 
   it('ingests from a live-format exchange: pages, gaps kept as gaps, duplicates dropped', async () => {
     const result = PipelineResult.parse(await run('ETH-USD', 'coinbase'));
-    expect(result.ingest).toMatchObject({ source: 'coinbase', rows: 1440 - gaps.size });
+    expect(ingestRefOf(result)).toMatchObject({ source: 'coinbase', rows: 1440 - gaps.size });
     expect(fake.requests.filter((r) => r.path === '/products/ETH-USD/candles')).toHaveLength(5);
     const stored = await stack.db.kysely.selectFrom('candles').select(['ts']).where('symbol', '=', 'ETH-USD').orderBy('ts').execute();
     expect(stored).toHaveLength(1440 - gaps.size);

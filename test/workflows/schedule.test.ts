@@ -6,7 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Client, ScheduleDescription } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { PipelineResult } from '../../src/contracts';
+import { PipelineResult, ingestRefOf } from '../../src/contracts';
 import {
   createOrUpdatePipelineSchedule,
   pipelineScheduleId,
@@ -127,7 +127,7 @@ describe('daily pipeline schedule on a real dev server', () => {
     // The rule, spelled out: the UTC day before the scheduled instant's own UTC day.
     const dayBefore = new Date(Date.UTC(scheduledAt.getUTCFullYear(), scheduledAt.getUTCMonth(), scheduledAt.getUTCDate() - 1));
     expect(result.date).toBe(dayBefore.toISOString().slice(0, 10));
-    expect(result.ingest.rows).toBe(1440);
+    expect(ingestRefOf(result).rows).toBe(1440);
   });
 
   it('schedule backfill over a past week starts one run per weekday, each on its own partition', async () => {

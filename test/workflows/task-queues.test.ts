@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
-import { PipelineResult, type BackfillInput, type PipelineInput } from '../../src/contracts';
+import { PipelineResult, type BackfillInput, type PipelineInput, ingestRefOf, featureRefOf, evaluationRefOf } from '../../src/contracts';
 import { flowWorkflowId, pipelineWorkflowId } from '../../src/ids';
 import { defaultSources } from '../../src/sources';
 import { backfillWorkflowId } from '../../src/workflows/backfill-api';
@@ -64,8 +64,8 @@ describe('ingest and compute on separate task queues', () => {
     const result = PipelineResult.parse(
       await stack.client.workflow.execute('pipeline', { taskQueue: stack.config.taskQueue, workflowId: pipelineWorkflowId('BTC-USD', '2024-02-05'), args: [input] }),
     );
-    expect(result.ingest.rows).toBe(1440);
-    expect(result.featuresC.rows).toBe(1440);
+    expect(ingestRefOf(result).rows).toBe(1440);
+    expect(featureRefOf(result, 'features-c').rows).toBe(1440);
 
     const ingest = await activityPlacement(stack.client, flowWorkflowId('ingest', 'BTC-USD', '2024-02-05', '2024-02-05'));
     expect(ingest).toEqual([{ activity: 'ingestCandles', queue: ingestQueue, identity: INGEST_IDENTITY }]);
@@ -110,7 +110,7 @@ describe('ingest and compute on separate task queues', () => {
     const result = await workers[0].runUntil(
       stack.client.workflow.execute('pipeline', { taskQueue: computeQueue, workflowId: pipelineWorkflowId('ADA-USD', '2024-02-07'), args: [input] }),
     );
-    expect(PipelineResult.parse(result).evaluation.rows).toBeGreaterThan(0);
+    expect(evaluationRefOf(PipelineResult.parse(result)).rows).toBeGreaterThan(0);
     const ingest = await activityPlacement(stack.client, flowWorkflowId('ingest', 'ADA-USD', '2024-02-07', '2024-02-07'));
     expect(ingest).toEqual([{ activity: 'ingestCandles', queue: ingestQueue, identity: INGEST_IDENTITY }]);
     const features = await activityPlacement(stack.client, flowWorkflowId('features-b', 'ADA-USD', '2024-02-07', '2024-02-07'));
