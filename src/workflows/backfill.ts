@@ -114,13 +114,10 @@ async function runChild(
 export async function backfill(rawInput: BackfillInput): Promise<BackfillResult> {
   const input = parseInput(BackfillInput, withDefaultChunkDays(rawInput), 'backfill');
   const carry = input.carry;
-  const graph = await graphOfChain(input);
-  const flows = closureOf(graph.flows, input.flows, input.withUpstream);
-  // The graph's levels are the phases (A; feature flows; flows reading those; D): one lane each.
-  const PHASES = levelsOf(graph.flows).map((level, i, all) => ({ name: levelNames(all)[i], flows: level.map((n) => n.id) }));
-  const nodeById = new Map(graph.flows.map((n) => [n.id as string, n]));
+  // The total is known once the graph is (below); handlers are registered before that, so a
+  // progress query never finds the backfill without them.
   const counters: BackfillCounters = carry?.counters ?? {
-    total: rangeDays(input.from, input.to) * flows.length * new Set(input.symbols).size,
+    total: 0,
     done: 0,
     skipped: 0,
     failed: 0,
@@ -161,6 +158,13 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
       runs: runNumber,
     };
   });
+
+  const graph = await graphOfChain(input);
+  const flows = closureOf(graph.flows, input.flows, input.withUpstream);
+  // The graph's levels are the phases (A; feature flows; flows reading those; D): one lane each.
+  const PHASES = levelsOf(graph.flows).map((level, i, all) => ({ name: levelNames(all)[i], flows: level.map((n) => n.id) }));
+  const nodeById = new Map(graph.flows.map((n) => [n.id as string, n]));
+  if (!carry) counters.total = rangeDays(input.from, input.to) * flows.length * new Set(input.symbols).size;
 
   const recordFailure = (f: FailedPartitions): void => {
     failed.push(f);

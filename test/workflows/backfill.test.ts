@@ -17,6 +17,7 @@ import { Worker } from '@temporalio/worker';
 import { startDevServerEnv, startStack, testWorkflowBundle, type TestStack } from '../helpers/stack';
 import { activityInputs, patchMarkers } from '../helpers/history';
 import { WINDOWED_PHASES_PATCH } from '../../src/workflows/windows';
+import { BACKFILL_FLOW_GRAPH_PATCH } from '../../src/workflows/backfill';
 import { PLAN_AHEAD_PATCH } from '../../src/workflows/lanes';
 import type { PlanBackfillInput } from '../../src/activities/backfill';
 
@@ -213,7 +214,7 @@ describe('backfill on a real dev server', () => {
     // Activities work through a chunk SLICE_DAYS at a time; 17 days are three slices (8 + 8 + 1).
     expect(SLICE_DAYS).toBeLessThan(9);
     const range = { symbols: ['DOGE-USD'], from: '2024-07-01', to: '2024-07-17' };
-    const assets = ['features_b', 'features_c', 'evaluations'];
+    const assets = ['features_b', 'features_c', 'evaluations/b', 'evaluations/c'];
     const checksums = async () =>
       Object.fromEntries(await Promise.all(assets.map(async (a) => [a, (await ledger('DOGE-USD', range.from, range.to, a)).map((m) => [m.partition, m.checksum, m.run_id])] as const)));
     const chunked = await runBackfill({ ...range, flows: ['evaluate'], withUpstream: true, chunkDays: 17 });
@@ -242,7 +243,7 @@ describe('backfill on a real dev server', () => {
     expect(kids).toHaveLength(24);
     expect(kids.every((k) => k.outcome === 'completed')).toBe(true);
     expect(maxOverlap(kids)).toBeLessThanOrEqual(3);
-    const evaluations = await ledger('ETH-USD', '2024-04-01', '2024-04-06', 'evaluations');
+    const evaluations = await ledger('ETH-USD', '2024-04-01', '2024-04-06', 'evaluations/c');
     expect(evaluations.map((m) => m.partition)).toEqual(daysOf('2024-04-01', '2024-04-06'));
   });
 
@@ -260,7 +261,7 @@ describe('backfill on a real dev server', () => {
     expect(maxOverlap(kids)).toBeLessThanOrEqual(3);
     // The first run chose the pipeline (patch marker) and its continue-as-new chain kept it.
     const firstRun = await stack.client.workflow.getHandle(backfillWorkflowId(input), handle.firstExecutionRunId).fetchHistory();
-    expect(patchMarkers(firstRun.events ?? [])).toEqual([expect.stringContaining(WINDOWED_PHASES_PATCH), expect.stringContaining(PLAN_AHEAD_PATCH)]);
+    expect(patchMarkers(firstRun.events ?? [])).toEqual([expect.stringContaining(BACKFILL_FLOW_GRAPH_PATCH), expect.stringContaining(WINDOWED_PHASES_PATCH), expect.stringContaining(PLAN_AHEAD_PATCH)]);
     // Lanes planned a window while the upstream lane was still writing it (assuming its runs).
     const plans = activityInputs(firstRun.events ?? [], 'planBackfill') as PlanBackfillInput[];
     expect(plans.some((p) => p.flows.includes('evaluate') && (p.assumed ?? []).some((a) => a.flow.startsWith('features-')))).toBe(true);
@@ -285,7 +286,7 @@ describe('backfill on a real dev server', () => {
     const secondIngest = kids.filter((k) => flow(k) === 'ingest' && range(k)[0] >= '2024-05-05' && range(k)[0] <= '2024-05-08');
     const firstFeatures = kids.filter((k) => flow(k).startsWith('features-') && range(k)[1] <= '2024-05-04');
     expect(Math.min(...secondIngest.map((k) => k.startedAt))).toBeLessThan(Math.max(...firstFeatures.map((k) => k.closedAt ?? Infinity)));
-    const evaluations = await ledger('DOGE-USD', '2024-05-01', '2024-05-12', 'evaluations');
+    const evaluations = await ledger('DOGE-USD', '2024-05-01', '2024-05-12', 'evaluations/b');
     expect(evaluations.map((m) => m.partition)).toEqual(daysOf('2024-05-01', '2024-05-12'));
 
     const again = await runBackfill(input);

@@ -17,6 +17,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 const DAY = '2024-01-15';
 
+/** The code version of one asset's ledger row. */
+const byAssetVersion = (ledger: ReadonlyArray<{ asset: string; code_version: string }>, asset: string): string | undefined => ledger.find((m) => m.asset === asset)?.code_version;
+
 async function runPipeline(stack: TestStack, symbol: string, date: string) {
   return stack.client.workflow.execute('pipeline', {
     taskQueue: stack.config.taskQueue,
@@ -58,7 +61,9 @@ describe('pipeline on a real dev server', () => {
     expect(evaluationRefOf(result).rows).toBeGreaterThan(0);
 
     const ledger = await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: DAY, to: DAY });
-    expect(ledger.map((m) => m.asset).sort()).toEqual(['candles', 'evaluations', 'features_b', 'features_c']);
+    // D's scores are one ledger partition per scored flow, so each can go stale on its own.
+    expect(ledger.map((m) => m.asset).sort()).toEqual(['candles', 'evaluations/b', 'evaluations/c', 'features_b', 'features_c']);
+    expect(byAssetVersion(ledger, 'evaluations/c')).toBe(`eval-1.0.0+${featureRefOf(result, 'features-c').version}`);
     const byAsset = Object.fromEntries(ledger.map((m) => [m.asset, m]));
     // The range checksum the flow returned is derived from the ledger's per-partition checksum.
     expect(rangeChecksum([byAsset.candles.checksum])).toBe(ingestRefOf(result).checksum);
@@ -118,7 +123,12 @@ describe('failure propagation', () => {
       (err: unknown) => err,
     );
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    const child = (error as WorkflowFailedError).cause;
+    // The parent's own failure names the root cause in its first line (what the Web UI lists).
+    const parent = (error as WorkflowFailedError).cause;
+    expect(parent).toBeInstanceOf(ApplicationFailure);
+    expect((parent as ApplicationFailure).type).toBe('PipelineFailed');
+    expect((parent as ApplicationFailure).message).toMatch(/^ingest › ingestCandles › SourceDataInvalid: .*malformed page/);
+    const child = (parent as ApplicationFailure).cause;
     expect(child).toBeInstanceOf(ChildWorkflowFailure);
     expect((child as ChildWorkflowFailure).workflowType).toBe('ingest');
     expect((child as ChildWorkflowFailure).execution.workflowId).toBe(`ingest/BTC-USD/${DAY}`);
