@@ -1,16 +1,17 @@
 /**
- * Registry of the feature algorithms: the single place that maps an id (as used in flow names,
- * tables and CLI arguments) to its implementation.
+ * Feature algorithms by id, derived from the flow registry (`src/flows/registry.ts`), the one
+ * place algorithms are listed: an algorithm is registered by its registry line, never here.
  */
-import { featuresB } from './b';
-import { featuresC } from './c';
+import type { AlgorithmId } from '../contracts';
+import { FLOW_GRAPH } from '../flows/registry';
 import type { FeatureAlgorithm } from './types';
 
-/** Every feature algorithm by id. `as const` keeps the literal keys for {@link AlgorithmId}. */
-export const algorithms = { b: featuresB, c: featuresC } as const;
+export type { AlgorithmId } from '../contracts';
 
-/** The id of a registered feature algorithm (`'b' | 'c'`). */
-export type AlgorithmId = keyof typeof algorithms;
+/** Every feature algorithm of the registry (retired ones too), by id. */
+export const algorithms: Readonly<Record<string, FeatureAlgorithm>> = Object.fromEntries(
+  FLOW_GRAPH.flows.flatMap((f) => (f.algorithm ? [[f.algorithm.id, f.algorithm]] : [])),
+);
 
 /** The registered ids, in registry order (for validation messages and iteration). */
 export const algorithmIds = Object.keys(algorithms) as AlgorithmId[];
