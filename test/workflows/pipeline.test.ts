@@ -7,6 +7,7 @@ import { WorkflowFailedError, ChildWorkflowFailure, ActivityFailure, Application
 import { ApplicationFailure as Failure } from '@temporalio/common';
 import { PipelineResult, ingestRefOf, featureRefOf, evaluationRefOf } from '../../src/contracts';
 import { rangeChecksum } from '../../src/checksum';
+import { FLOW_GRAPH } from '../../src/flows/registry';
 import { listMaterializations } from '../../src/db/ledger';
 import { pipelineWorkflowId } from '../../src/ids';
 import { loadRunTree } from '../../src/run-tree';
@@ -47,14 +48,17 @@ describe('pipeline on a real dev server', () => {
     await server?.teardown();
   });
 
-  it('runs A -> {B, C} -> D and returns typed references that match the database', async () => {
+  it('runs A -> {every active feature flow} -> D and returns typed references that match the database', async () => {
+    const features = FLOW_GRAPH.active.filter((f) => f.kind === 'features');
+    const algorithms = features.map((f) => f.algorithm?.id ?? '');
     const result = PipelineResult.parse(await runPipeline(stack, 'BTC-USD', DAY));
     expect(result.date).toBe(DAY);
     expect(ingestRefOf(result)).toMatchObject({ table: 'candles', symbol: 'BTC-USD', from: DAY, to: DAY, rows: 1440, partitions: 1, source: 'synthetic' });
     expect(featureRefOf(result, 'features-b')).toMatchObject({ table: 'features_b', algorithm: 'b', rows: 1440 });
     expect(featureRefOf(result, 'features-c')).toMatchObject({ table: 'features_c', algorithm: 'c', rows: 1440 });
     expect(evaluationRefOf(result).table).toBe('evaluations');
-    expect(evaluationRefOf(result).scores.map((s) => s.algorithm)).toEqual(['b', 'c']);
+    expect(evaluationRefOf(result).scores.map((s) => s.algorithm)).toEqual([...algorithms].sort());
+    expect(result.graph.flows.map((f) => f.id)).toEqual(FLOW_GRAPH.active.map((f) => f.id));
 
     const counts = await tableCounts(stack, 'BTC-USD');
     expect(counts).toEqual({ candles: 1440, b: 1440, c: 1440, evaluations: evaluationRefOf(result).rows });
@@ -62,7 +66,7 @@ describe('pipeline on a real dev server', () => {
 
     const ledger = await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: DAY, to: DAY });
     // D's scores are one ledger partition per scored flow, so each can go stale on its own.
-    expect(ledger.map((m) => m.asset).sort()).toEqual(['candles', 'evaluations/b', 'evaluations/c', 'features_b', 'features_c']);
+    expect(ledger.map((m) => m.asset).sort()).toEqual(['candles', ...algorithms.map((a) => `evaluations/${a}`), ...features.map((f) => f.asset)].sort());
     expect(byAssetVersion(ledger, 'evaluations/c')).toBe(`eval-1.0.0+${featureRefOf(result, 'features-c').version}`);
     const byAsset = Object.fromEntries(ledger.map((m) => [m.asset, m]));
     // The range checksum the flow returned is derived from the ledger's per-partition checksum.
@@ -71,11 +75,11 @@ describe('pipeline on a real dev server', () => {
     expect(byAsset.candles.workflow_id).toBe(`ingest/BTC-USD/${DAY}`);
     expect(byAsset.features_b.code_version).toBe(featureRefOf(result, 'features-b').version);
 
-    // The parent's history shows the four children, all completed.
+    // The parent's history shows one child per flow, all completed.
     const tree = await loadRunTree(stack.client, pipelineWorkflowId('BTC-USD', DAY));
     expect(tree.state).toBe('completed');
     expect(tree.children.map((c) => c.workflowId).sort()).toEqual(
-      [`evaluate/BTC-USD/${DAY}`, `features-b/BTC-USD/${DAY}`, `features-c/BTC-USD/${DAY}`, `ingest/BTC-USD/${DAY}`].sort(),
+      FLOW_GRAPH.active.map((f) => `${f.id}/BTC-USD/${DAY}`).sort(),
     );
     expect(tree.children.every((c) => c.state === 'completed')).toBe(true);
   });
