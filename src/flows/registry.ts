@@ -7,6 +7,7 @@
  */
 import { featuresB } from '../features/b';
 import { featuresC } from '../features/c';
+import { featuresE } from '../features/e';
 import { EVALUATION_VERSION } from '../features/evaluation';
 import { buildFlowGraph } from './graph';
 import { evaluateFlow, featureFlow, ingestFlow } from './define';
@@ -16,6 +17,7 @@ export const FLOW_DEFINITIONS = [
   ingestFlow(),
   featureFlow(featuresB),
   featureFlow(featuresC),
+  featureFlow(featuresE),
   evaluateFlow(EVALUATION_VERSION),
 ] as const;
 
