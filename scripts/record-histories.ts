@@ -20,7 +20,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../src/config';
-import type { BackfillInput } from '../src/contracts';
+import type { AlgorithmId, BackfillInput } from '../src/contracts';
+import { closureOf, FLOW_GRAPH } from '../src/flows';
 import { flowWorkflowId, pipelineWorkflowId } from '../src/ids';
 import { syntheticSource } from '../src/sources';
 import type { MarketSource } from '../src/sources/types';
@@ -43,9 +44,10 @@ const TAGS: Record<string, string> = {
   v6: "pipeline with patch 'pipeline-wait-for-child-id-conflict': a child start refused because another run (e.g. a backfill) holds the ID is retried after durable timers up to conflictWaitSeconds (600 by default), then fails the pipeline with ChildWorkflowIdConflict naming that run",
   v7: "backfill with patch 'backfill-windowed-phases': a multi-phase backfill runs as a pipeline of windows (one lane per phase, lanes overlap) and carries each lane's window across continue-as-new",
   v8: "backfill with patch 'backfill-plan-ahead': a lane plans its next window while its current one runs, counting the upstream lane's runs still in flight as materialized, and plans again if one of them failed",
+  v9: "flows as one declared graph (patches 'pipeline-flow-graph' and 'backfill-flow-graph'): a pipeline or backfill resolves the worker's active graph once when it starts (local activity resolveFlowGraph, recorded) and runs exactly that graph; results keyed by flow; feature flow E added; D's ledger per scored flow",
 };
 /** The tag new recordings get unless `--tag` says otherwise: the current workflow code. */
-const CURRENT_TAG = 'v8';
+const CURRENT_TAG = 'v9';
 
 const DAY = '2024-01-15';
 
@@ -151,7 +153,7 @@ const SCENARIOS: Scenario[] = [
       return [{ workflowId }];
     },
   },
-  ...(['b', 'c'] as const).map(
+  ...FLOW_GRAPH.active.flatMap((f) => (f.algorithm ? [f.algorithm.id as AlgorithmId] : [])).map(
     (algorithm): Scenario => ({
       name: `features-${algorithm}-success`,
       covers: `features (flow ${algorithm.toUpperCase()}) over the day ingest-success stored, completed`,
@@ -164,7 +166,7 @@ const SCENARIOS: Scenario[] = [
   ),
   {
     name: 'evaluate-success',
-    covers: 'evaluate (flow D) of features b and c, completed',
+    covers: 'evaluate (flow D) of every active feature flow, completed',
     run: async ({ ok }) => {
       const workflowId = flowWorkflowId('evaluate', 'ETH-USD', DAY, DAY);
       await runToEnd(ok, 'evaluate', workflowId, [{ symbol: 'ETH-USD', from: DAY, to: DAY }]);
@@ -182,7 +184,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'pipeline-success',
-    covers: 'pipeline parent: ingest, then features b and c in parallel, then evaluate, completed',
+    covers: 'pipeline parent: ingest, then every active feature flow in parallel, then evaluate, completed',
     run: async ({ ok }) => {
       const workflowId = pipelineWorkflowId('BTC-USD', DAY);
       await runToEnd(ok, 'pipeline', workflowId, [{ symbol: 'BTC-USD', date: DAY }]);
@@ -230,7 +232,7 @@ const SCENARIOS: Scenario[] = [
         ok,
         'backfill-continued-as-new',
         { symbols: ['ADA-USD'], flows: ['features-b'], from: '2024-02-01', to: '2024-02-04', withUpstream: true, chunkDays: 1, concurrency: 2, continueAsNewAfter: 3 },
-        4 * 2,
+        4 * closureOf(FLOW_GRAPH.active, ['features-b'], true).length,
       ),
   },
   {
@@ -243,7 +245,7 @@ const SCENARIOS: Scenario[] = [
         ok,
         'backfill-pipelined',
         { symbols: ['BNB-USD'], flows: ['evaluate'], from: '2024-02-10', to: '2024-02-15', withUpstream: true, chunkDays: 1, windowDays: 2, concurrency: 2, continueAsNewAfter: 8 },
-        6 * 4,
+        6 * FLOW_GRAPH.active.length,
       ),
   },
   {

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Runtime, Worker, bundleWorkflowCode, type ReplayResult } from '@temporalio/worker';
+import { NormalModuleReplacementPlugin } from 'webpack';
 import { testWorkflowBundle } from '../helpers/stack';
 import { LINEAGE_PATCH, type Lineage } from '../../src/workflows/lineage';
 import { historyFromJson } from './history-json';
@@ -104,6 +105,31 @@ describe('the patched change, as recorded after it (v2)', () => {
     const evaluateStart = events.findIndex((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name === 'evaluate');
     expect(modified).toBeGreaterThan(marker);
     expect(evaluateStart).toBeGreaterThan(modified);
+  });
+});
+
+describe('a later registry (B retired, E added) replays every recorded history', () => {
+  let retired: { code: string };
+
+  beforeAll(async () => {
+    // The workflows bundled as a later release would bundle them: src/flows/registry.ts replaced.
+    const replacement = require.resolve('./registry-b-retired');
+    retired = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      logger: quietLogger,
+      webpackConfigHook: (config) => ({
+        ...config,
+        plugins: [...(config.plugins ?? []), new NormalModuleReplacementPlugin(/[\\/]flows[\\/]registry(\.ts)?$/, replacement)],
+      }),
+    });
+  });
+
+  it('the bundle really has B retired', () => {
+    expect(retired.code).toContain('registry-b-retired');
+  });
+
+  it.each(files)('%s', async (file) => {
+    await expect(Worker.runReplayHistory({ workflowBundle: retired }, loadHistory(file), file)).resolves.toBeUndefined();
   });
 });
 
