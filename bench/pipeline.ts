@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { PipelineResult } from '../src/contracts';
+import { FLOW_GRAPH } from '../src/flows/registry';
 import { addDays } from '../src/dates';
 import { pipelineWorkflowId } from '../src/ids';
 import { durationMs, loadRunTree, type RunNode } from '../src/run-tree';
@@ -83,8 +84,8 @@ async function sampleOf(client: Client, e2eMs: number, tree: RunNode): Promise<S
   s.set('client overhead (e2e - parent)', e2eMs - parentMs);
   s.set('parent queueing (start -> 1st task)', await queueingMs(client, tree.workflowId, tree.runId));
   s.set('parent pipeline', parentMs);
-  const child = (type: string, id: string) => tree.children.find((c) => c.workflowId.startsWith(`${id}/`) && c.workflowType === type);
-  const parts = { ingest: child('ingest', 'ingest'), 'features-b': child('features', 'features-b'), 'features-c': child('features', 'features-c'), evaluate: child('evaluate', 'evaluate') };
+  // One part per active flow of the registry, found by its business ID.
+  const parts = Object.fromEntries(FLOW_GRAPH.active.map((f) => [f.id, tree.children.find((c) => c.workflowId.startsWith(`${f.id}/`))]));
   const childMs: Record<string, number> = {};
   for (const [name, node] of Object.entries(parts)) {
     if (!node) continue;
@@ -99,7 +100,10 @@ async function sampleOf(client: Client, e2eMs: number, tree: RunNode): Promise<S
       s.set(`  ${name} workflow overhead (child - activity)`, childMs[name] - total);
     }
   }
-  const critical = (childMs.ingest ?? 0) + Math.max(childMs['features-b'] ?? 0, childMs['features-c'] ?? 0) + (childMs.evaluate ?? 0);
+  // The longest chain of children through the graph (each flow starts once its upstreams ended).
+  const finish = new Map<string, number>();
+  for (const f of FLOW_GRAPH.active) finish.set(f.id, Math.max(0, ...f.upstream.map((u) => finish.get(u) ?? 0)) + (childMs[f.id] ?? 0));
+  const critical = Math.max(0, ...finish.values());
   s.set('parent overhead (parent - critical path of children)', parentMs - critical);
   for (const [name, ms] of await criticalPathGaps(client, tree)) s.set(`sum on critical path: ${name}`, ms);
   return s;

@@ -5,7 +5,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-/** Flow name: pipeline, ingest, features-b, features-c, evaluate, backfill. */
+/** Flow name: pipeline, backfill, or a flow of the registry (ingest, features-b, ..., evaluate). */
 export const FlowKey = defineSearchAttributeKey('Flow', SearchAttributeType.KEYWORD);
 /** Market symbol, e.g. BTC-USD. */
 export const SymbolKey = defineSearchAttributeKey('Symbol', SearchAttributeType.KEYWORD);

@@ -1,12 +1,15 @@
 /**
- * What a report shows, read from the featureflow database: close prices and a few B and C
- * features (downsampled so a long range stays a small file), D's daily rank IC per algorithm,
- * and the ledger rows naming the run that produced each partition.
+ * What a report shows, read from the featureflow database: close prices, one chart per feature
+ * flow of the registry with data in the range (its columns, downsampled so a long range stays a
+ * small file), D's daily rank IC per flow, and the ledger rows naming the run that produced
+ * each partition.
  */
 import { dayStartMs, DAY_MS, MINUTE_MS } from '../dates';
 import { listMaterializations } from '../db/ledger';
 import { readCandles, readColumns } from '../db/reads';
 import type { Db, Materialization } from '../db/schema';
+import { FLOW_GRAPH } from '../flows/registry';
+import type { FlowDefinition } from '../flows/types';
 
 /** The range a report covers. */
 export interface ReportQuery {
@@ -75,11 +78,12 @@ export async function loadReportData(db: Db, query: ReportQuery): Promise<Report
   const step = bucketMinutes(toMs - fromMs);
   const candles = await readCandles(db, query.symbol, fromMs, toMs);
   const price = downsample(candles.ts, [candles.close], step);
-  const b = await readColumns(db, 'features_b', query.symbol, ['vol_60', 'volume_z_60'], fromMs, toMs);
-  const c = await readColumns(db, 'features_c', query.symbol, ['ewma_vol_30', 'rsi_14'], fromMs, toMs);
-  const bs = downsample(b.ts, [b.values.vol_60, b.values.volume_z_60], step);
-  const cs = downsample(c.ts, [c.values.ewma_vol_30, c.values.rsi_14], step);
   const x = price.x;
+  const featureCharts: ChartData[] = [];
+  for (const flow of FLOW_GRAPH.flows.filter((f) => f.kind === 'features')) {
+    const chart = await featureChart(db, flow, query.symbol, fromMs, toMs, step, x);
+    if (chart) featureCharts.push(chart);
+  }
 
   const evaluations = await db.kysely
     .selectFrom('evaluations')
@@ -95,7 +99,7 @@ export async function loadReportData(db: Db, query: ReportQuery): Promise<Report
     const v = rows.map((r) => r.rank_ic).filter((r): r is number => r !== null && Number.isFinite(r));
     return v.length ? v.reduce((s, r) => s + Math.abs(r), 0) / v.length : null;
   };
-  const palette = ['#2563eb', '#dc2626', '#16a34a', '#9333ea'];
+  const palette = PALETTE;
   const evaluationChart: ChartData = {
     id: 'evaluation',
     title: "D: daily mean |rank IC| of each algorithm's features vs forward returns",
@@ -118,19 +122,36 @@ export async function loadReportData(db: Db, query: ReportQuery): Promise<Report
     candleCount: candles.ts.length,
     charts: [
       { id: 'price', title: `${query.symbol} close`, series: [{ label: 'close', color: '#0f172a' }], x, ys: [price.ys[0]], stepMinutes: step },
-      {
-        id: 'volatility',
-        title: 'Volatility: B vol_60 (rolling stdev of 1-min log returns) vs C ewma_vol_30',
-        series: [{ label: 'B vol_60', color: '#2563eb' }, { label: 'C ewma_vol_30', color: '#dc2626' }],
-        x,
-        ys: [alignTo(x, bs.x, bs.ys[0]), alignTo(x, cs.x, cs.ys[0])],
-        stepMinutes: step,
-      },
-      { id: 'rsi', title: 'C rsi_14', series: [{ label: 'C rsi_14', color: '#9333ea' }], x, ys: [alignTo(x, cs.x, cs.ys[1])], stepMinutes: step },
-      { id: 'volume', title: 'B volume_z_60 (volume z-score, 60 min)', series: [{ label: 'B volume_z_60', color: '#16a34a' }], x, ys: [alignTo(x, bs.x, bs.ys[1])], stepMinutes: step },
+      ...featureCharts,
       evaluationChart,
     ],
     featureScores,
     runs: await listMaterializations(db.kysely, query),
+  };
+}
+
+const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4d7c0f', '#be185d'];
+
+/** Each value as a z-score over the series (so columns of different scales share one axis); null stays null. */
+function standardize(values: ReadonlyArray<number | null>): Array<number | null> {
+  const finite = values.filter((v): v is number => v !== null);
+  if (finite.length < 2) return values.map(() => null);
+  const mean = finite.reduce((s, v) => s + v, 0) / finite.length;
+  const sd = Math.sqrt(finite.reduce((s, v) => s + (v - mean) ** 2, 0) / (finite.length - 1));
+  return values.map((v) => (v === null || !(sd > 0) ? null : (v - mean) / sd));
+}
+
+/** One feature flow's chart: every column it declares, as z-scores over the range; undefined when it has no rows there. */
+async function featureChart(db: Db, flow: FlowDefinition, symbol: string, fromMs: number, toMs: number, step: number, x: number[]): Promise<ChartData | undefined> {
+  const read = await readColumns(db, flow.asset, symbol, flow.columns, fromMs, toMs);
+  if (!read.ts.length) return undefined;
+  const sampled = downsample(read.ts, flow.columns.map((c) => read.values[c]), step);
+  return {
+    id: flow.id,
+    title: `${flow.id} (${flow.version}${flow.retired ? ', retired' : ''}): ${flow.columns.join(', ')} as z-scores over the range`,
+    series: flow.columns.map((c, i) => ({ label: c, color: PALETTE[i % PALETTE.length] })),
+    x,
+    ys: sampled.ys.map((ys) => standardize(alignTo(x, sampled.x, ys))),
+    stepMinutes: step,
   };
 }

@@ -10,6 +10,7 @@ import { runCli } from '../../src/cli/program';
 import { pipelineWorkflowId } from '../../src/ids';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
 import { ARTIFACTS_DIR, launchBrowser } from './browser';
+import { FLOW_GRAPH } from '../../src/flows/registry';
 
 const DAYS = ['2024-01-15', '2024-01-16'];
 
@@ -93,12 +94,12 @@ describe('HTML report', () => {
 
       expect(errors).toEqual([]);
       expect(blocked).toEqual([]);
-      expect(charts.map((c: ChartInfo) => c.id)).toEqual(['price', 'volatility', 'rsi', 'volume', 'evaluation']);
+      expect(charts.map((c: ChartInfo) => c.id)).toEqual(['price', ...FLOW_GRAPH.active.filter((f) => f.kind === 'features').map((f) => f.id), 'evaluation']);
       const byId = Object.fromEntries(charts.map((c: ChartInfo) => [c.id, c]));
       // Two days of 1-minute candles in 1-minute buckets; D scored each day.
       expect(byId.price.points).toBe(2 * 1440);
       expect(byId.evaluation.points).toBe(2);
-      expect(byId.evaluation.series).toBe(2);
+      expect(byId.evaluation.series).toBe(FLOW_GRAPH.active.filter((f) => f.kind === 'features').length);
       for (const c of charts as ChartInfo[]) expect(c.painted).toBeGreaterThan(500);
     } finally {
       await browser.close();
