@@ -4,8 +4,9 @@
  */
 import { z } from 'zod';
 import { FailedPartitions, FlowGraphSnapshot, FlowName, IsoDate, MarketSymbol } from '../contracts';
-import { MINUTES_PER_DAY } from '../dates';
-import { assetsOf, planPhase, type PlanGraph, type PlannedRun } from '../backfill/plan';
+import { addDays, MINUTES_PER_DAY } from '../dates';
+import { assetsOf, planPhase, type LedgerFact, type LineageFact, type PlanGraph, type PlannedRun } from '../backfill/plan';
+import { firstPartition } from '../db/ledger';
 import type { Db } from '../db/schema';
 import { evaluatedFlows, LEGACY_GRAPH } from '../flows/snapshot';
 import { parseInput } from '../failures';
@@ -69,16 +70,37 @@ export function planGraphOf(flows: FlowGraph, snapshot: FlowGraphSnapshot): Plan
 }
 
 /** The ledger facts of one symbol for some assets over a range: one query. */
-export async function readLedgerFacts(db: Db, symbol: string, from: string, to: string, assets: readonly string[]) {
+export async function readLedgerFacts(db: Db, symbol: string, from: string, to: string, assets: readonly string[]): Promise<LedgerFact[]> {
   const rows = await db.kysely
     .selectFrom('materializations')
-    .select(['asset', 'partition', 'code_version', 'materialized_at'])
+    .select(['asset', 'partition', 'code_version', 'materialized_at', 'checksum'])
     .where('symbol', '=', symbol)
     .where('partition', '>=', from)
     .where('partition', '<=', to)
     .where('asset', 'in', [...assets])
     .execute();
-  return rows.map((r) => ({ asset: r.asset, partition: r.partition, codeVersion: r.code_version, materializedAt: Number(r.materialized_at) }));
+  return rows.map((r) => ({ asset: r.asset, partition: r.partition, codeVersion: r.code_version, materializedAt: Number(r.materialized_at), checksum: r.checksum }));
+}
+
+/** The recorded inputs of one symbol's partitions of some assets over a range, by `asset/partition`. */
+export async function readLineage(db: Db, symbol: string, from: string, to: string, assets: readonly string[]): Promise<Map<string, LineageFact[]>> {
+  if (!assets.length) return new Map();
+  const rows = await db.kysely
+    .selectFrom('materialization_inputs')
+    .select(['asset', 'partition', 'input_asset', 'input_partition', 'input_checksum'])
+    .where('symbol', '=', symbol)
+    .where('partition', '>=', from)
+    .where('partition', '<=', to)
+    .where('asset', 'in', [...assets])
+    .execute();
+  const out = new Map<string, LineageFact[]>();
+  for (const r of rows) {
+    const key = `${r.asset}/${r.partition}`;
+    const list = out.get(key) ?? [];
+    list.push({ asset: r.input_asset, partition: r.input_partition, checksum: r.input_checksum });
+    out.set(key, list);
+  }
+  return out;
 }
 
 /** Creates the planning activity bound to its dependencies. */
@@ -91,9 +113,14 @@ export function makePlanBackfill(deps: ActivityDeps) {
     const out: BackfillPlan = { runs: [], skipped: 0, stale: 0, upstreamMissing: [] };
     let skipped = 0;
     let stale = 0;
+    // Look-back days before the range are read too: a day's inputs reach back that far.
+    const lookback = Math.max(0, ...graph.nodes.map((n) => n.lookbackDays));
+    const readFrom = addDays(input.from, -lookback);
     for (const symbol of input.symbols) {
-      const facts = await readLedgerFacts(deps.db, symbol, input.from, input.to, [...assets]);
-      const plan = planPhase({ ...input, symbol, graph, facts });
+      const facts = await readLedgerFacts(deps.db, symbol, readFrom, input.to, [...assets]);
+      const lineage = await readLineage(deps.db, symbol, input.from, input.to, [...assets]);
+      const historyStart = await firstPartition(deps.db.kysely, 'candles', symbol);
+      const plan = planPhase({ ...input, symbol, graph, facts, lineage, ...(historyStart ? { historyStart } : {}) });
       out.runs.push(...plan.runs);
       out.upstreamMissing.push(...plan.upstreamMissing);
       skipped += plan.skipped;

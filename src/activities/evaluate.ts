@@ -127,6 +127,11 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
             symbol: input.symbol,
             partition: day,
             rows: dayRows,
+            // Scored from the day's candles (forward returns) and the flow's features of that day.
+            inputs: [
+              { asset: 'candles', partition: day, checksum: candleChecksums.get(day) ?? '' },
+              { asset: tableOf(a), partition: day, checksum: featureChecksums.get(a)?.get(day) ?? '' },
+            ],
             ledger: { code_version: codeVersion, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
           });
           await tally.add(checksum, written);

@@ -2,9 +2,9 @@
 import { Context } from '@temporalio/activity';
 import { FeaturesInput, type FeatureRef } from '../contracts';
 import { partitionChecksum } from '../checksum';
-import { DAY_MS, dayOf, dayStartMs, daysOf, MINUTE_MS } from '../dates';
-import { checksumsByDay, listMaterializations } from '../db/ledger';
-import { replacePartition } from '../db/partitions';
+import { addDays, DAY_MS, dayOf, dayStartMs, daysOf, MINUTE_MS, MINUTES_PER_DAY } from '../dates';
+import { checksumsByDay, firstPartition, listMaterializations } from '../db/ledger';
+import { replacePartition, type LineageInput } from '../db/partitions';
 import { readCandlesVerified, readColumnsVerified } from '../db/reads';
 import type { FeatureColumns } from '../features/types';
 import { alignTo, sliceBounds } from '../arrays';
@@ -39,13 +39,23 @@ export function makeComputeFeatures(deps: ActivityDeps) {
     const { algorithm, asset: table } = flow;
     const lookbackMs = algorithm.lookbackMinutes * MINUTE_MS;
     const readFromMs = dayStartMs(input.from) - lookbackMs;
-    const { checksums, missing } = await upstreamLedger(deps, 'candles', input.symbol, dayOf(readFromMs), input.from, input.to);
+    const lookbackDays = Math.ceil(algorithm.lookbackMinutes / MINUTES_PER_DAY);
+    // Look-back is upstream too (checked again here, whatever the planner did): every day read
+    // must be there, except days before the symbol's candle history starts, which cannot exist.
+    const historyStart = (await firstPartition(deps.db.kysely, 'candles', input.symbol)) ?? input.from;
+    const checkFrom = [dayOf(readFromMs), historyStart].sort()[1];
+    const { checksums, missing } = await upstreamLedger(deps, 'candles', input.symbol, dayOf(readFromMs), checkFrom < input.from ? checkFrom : input.from, input.to);
     if (missing.length) {
       throw upstreamMissing(
-        `${flow.id} needs candles for ${input.symbol} on ${summarizeDays(missing)}, which are not ingested; ` +
-          'run ingest for those days first (or backfill with --with-upstream)',
+        `${flow.id} needs candles for ${input.symbol} on ${summarizeDays(missing)}, which are not ingested` +
+          `${missing[0] < input.from ? ' (look-back days before the range)' : ''}; run ingest for those days first (or backfill with --with-upstream)`,
       );
     }
+    /** What a day's rows were computed from: each upstream asset on the day and its look-back days. */
+    const lineage = (day: string): LineageInput[] =>
+      [{ asset: 'candles', checksums }, ...upstreamFeatures.map((u) => ({ asset: u.flow.asset, checksums: u.checksums }))].flatMap(({ asset, checksums: byDay }) =>
+        Array.from({ length: lookbackDays + 1 }, (_, k) => addDays(day, -k)).map((d) => ({ asset, partition: d, checksum: byDay.get(d) ?? '' })),
+      );
     // Feature flows this one is computed from: their days must be there too, look-back included.
     const upstreamFeatures = await Promise.all(
       (algorithm.upstream ?? []).map(async (id) => {
@@ -84,6 +94,7 @@ export function makeComputeFeatures(deps: ActivityDeps) {
           symbol: input.symbol,
           partition: day,
           batch: { constants: { symbol: input.symbol }, arrays },
+          inputs: lineage(day),
           ledger: { code_version: algorithm.version, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
         });
         await tally.add(checksum, written);

@@ -8,6 +8,7 @@ import type { Materialization } from '../db/schema';
 import { daysOf } from '../dates';
 import type { FlowGraph } from '../flows/graph';
 import { evaluationAsset } from '../db/ledger';
+import { staleReason, type LedgerFact, type LineageFact } from './plan';
 
 /** The state of one asset partition. */
 export interface PartitionState {
@@ -51,9 +52,25 @@ export function assetLines(graph: FlowGraph, evaluationVersion: (flowVersion: st
   return out;
 }
 
-/** Classifies every asset x day of the range from the ledger rows. */
-export function classify(rows: readonly Materialization[], from: string, to: string, lines: readonly AssetLine[]): PartitionState[] {
+/** A ledger row as the planner's fact. */
+const toFact = (r: Materialization): LedgerFact => ({ asset: r.asset, partition: r.partition, codeVersion: r.code_version, materializedAt: Number(r.materialized_at), checksum: r.checksum });
+
+/**
+ * Classifies every asset x day of the range from the ledger rows (which should reach back over
+ * the look-back days before `from`) and the recorded lineage, with the planner's rules.
+ */
+export function classify(
+  rows: readonly Materialization[],
+  from: string,
+  to: string,
+  lines: readonly AssetLine[],
+  lineage: ReadonlyMap<string, readonly LineageFact[]> = new Map(),
+): PartitionState[] {
   const byKey = new Map(rows.map((r) => [`${r.asset}/${r.partition}`, r]));
+  const lookup = (asset: string, partition: string): LedgerFact | undefined => {
+    const r = byKey.get(`${asset}/${partition}`);
+    return r ? toFact(r) : undefined;
+  };
   const out: PartitionState[] = [];
   for (const line of lines) {
     for (const partition of daysOf(from, to)) {
@@ -64,12 +81,13 @@ export function classify(rows: readonly Materialization[], from: string, to: str
         continue;
       }
       const at = Number(r.materialized_at);
-      let reason: string | undefined;
-      if (line.version !== undefined && r.code_version !== line.version) reason = `version ${r.code_version}, current ${line.version}`;
-      else {
-        const changed = line.inputs.find((i) => Number(byKey.get(`${i}/${partition}`)?.materialized_at ?? 0) > at);
-        if (changed) reason = `upstream changed (${changed} rewritten after it)`;
-      }
+      const reason = staleReason(
+        toFact(r),
+        line.version,
+        lineage.get(`${line.asset}/${partition}`),
+        lookup,
+        line.inputs.map((i) => lookup(i, partition)),
+      );
       out.push({
         ...base,
         state: line.retired ? 'retired' : reason ? 'stale' : 'materialized',

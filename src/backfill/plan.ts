@@ -70,6 +70,44 @@ export interface LedgerFact {
   readonly partition: string;
   readonly codeVersion: string;
   readonly materializedAt: number;
+  /** The partition's checksum (absent for runs assumed in flight: their data is not written yet). */
+  readonly checksum?: string;
+}
+
+/** One recorded input of a materialization (its lineage): which partition it read, and that partition's checksum then ('' = absent). */
+export interface LineageFact {
+  readonly asset: string;
+  readonly partition: string;
+  readonly checksum: string;
+}
+
+/**
+ * Why a materialized partition is not current, or undefined when it is: another code version; or
+ * what it read has changed since — by its lineage (an input's checksum differs, or an input that
+ * was absent exists now) or, for partitions written before lineage was recorded, an input
+ * rewritten after it.
+ */
+export function staleReason(
+  fact: LedgerFact,
+  version: string | undefined,
+  lineage: readonly LineageFact[] | undefined,
+  lookup: (asset: string, partition: string) => LedgerFact | undefined,
+  directInputs: ReadonlyArray<LedgerFact | undefined>,
+): string | undefined {
+  if (version !== undefined && fact.codeVersion !== version) return `version ${fact.codeVersion}, current ${version}`;
+  if (lineage?.length) {
+    for (const input of lineage) {
+      const now = lookup(input.asset, input.partition);
+      const checksum = now ? (now.checksum ?? 'in flight') : '';
+      if (checksum !== input.checksum) {
+        const what = !input.checksum ? 'appeared since' : !checksum ? 'is gone' : 'changed';
+        return `upstream changed: ${input.asset} ${input.partition} ${what}`;
+      }
+    }
+    return undefined;
+  }
+  const newer = directInputs.find((input) => input && input.materializedAt > fact.materializedAt);
+  return newer ? `upstream changed: ${newer.asset} ${newer.partition} rewritten after it` : undefined;
 }
 
 /** A run of contiguous days of one flow and symbol: what one child workflow materializes. */
@@ -105,8 +143,15 @@ export interface PhasePlanRequest {
   readonly forceBefore: number;
   /** Partitions that already failed in this backfill: not retried, not counted again. */
   readonly exclude: readonly FailedPartitions[];
-  /** Ledger rows of this symbol over the range, for the phase's assets and their upstream assets. */
+  /** Ledger rows of this symbol over the range and its look-back days, for the phase's assets and their upstream assets. */
   readonly facts: readonly LedgerFact[];
+  /** Recorded inputs of the phase's own partitions, by `asset/partition` (absent for partitions written before lineage). */
+  readonly lineage?: ReadonlyMap<string, readonly LineageFact[]>;
+  /**
+   * The symbol's first day of candles: look-back days before it cannot exist and are not
+   * required; every later look-back day must be materialized (across windows and chunks).
+   */
+  readonly historyStart?: string;
   /**
    * Upstream runs of this backfill still in flight, counted as materialized at the current
    * version: a lane plans its next window while the upstream lane is still writing it, and
@@ -159,12 +204,17 @@ export interface PhasePlan {
 
 type DayDecision = { kind: 'skip' } | { kind: 'run'; stale: boolean; targets?: readonly string[] } | { kind: 'fail'; error: string } | { kind: 'excluded' };
 
-/** Is the partition current: at the current version, and not older than what it was computed from? */
-function isCurrent(fact: LedgerFact | undefined, version: string | undefined, inputs: ReadonlyArray<LedgerFact | undefined>): boolean {
+/** Is the partition current: at the current version, and computed from what the ledger holds now? */
+function isCurrent(
+  fact: LedgerFact | undefined,
+  version: string | undefined,
+  inputs: ReadonlyArray<LedgerFact | undefined>,
+  req?: PhasePlanRequest,
+  facts?: Map<string, LedgerFact>,
+): boolean {
   if (!fact) return false;
-  if (version !== undefined && fact.codeVersion !== version) return false;
-  // An upstream partition rewritten after this one (a new version, corrected data) makes it stale.
-  return inputs.every((input) => !input || input.materializedAt <= fact.materializedAt);
+  const lineage = req?.lineage?.get(`${fact.asset}/${fact.partition}`);
+  return staleReason(fact, version, lineage, (asset, partition) => facts?.get(`${asset}/${partition}`), inputs) === undefined;
 }
 
 /** The ledger facts of a flow's direct inputs on a day (its upstream assets). */
@@ -179,7 +229,7 @@ function upstreamProblem(node: PlanNode, upstream: readonly FlowName[], day: str
     const upNode = nodeOf(req.graph, up);
     const fact = facts.get(`${upNode.asset}/${day}`);
     if (!fact) problems.push(`${upNode.asset} (not materialized)`);
-    else if (!isCurrent(fact, upNode.version, inputFacts(upNode, day, req, facts))) {
+    else if (!isCurrent(fact, upNode.version, inputFacts(upNode, day, req, facts), req, facts)) {
       problems.push(`${upNode.asset} (stale: ${fact.codeVersion}${upNode.version ? `, current ${upNode.version}` : ''})`);
     }
   }
@@ -187,7 +237,7 @@ function upstreamProblem(node: PlanNode, upstream: readonly FlowName[], day: str
   const lookback = problems.length ? 0 : node.lookbackDays;
   for (let k = 1; k <= lookback; k++) {
     const previous = addDays(day, -k);
-    if (previous >= req.from && !facts.has(`candles/${previous}`)) {
+    if (previous >= (req.historyStart ?? req.from) && !facts.has(`candles/${previous}`)) {
       problems.push(`look-back candles of the ${lookback === 1 ? 'previous day' : `previous ${lookback} days`} (not materialized)`);
       break;
     }
@@ -199,14 +249,19 @@ function upstreamProblem(node: PlanNode, upstream: readonly FlowName[], day: str
 function decide(node: PlanNode, day: string, req: PhasePlanRequest, facts: Map<string, LedgerFact>, excluded: Set<string>): DayDecision {
   if (excluded.has(`${node.id}/${day}`)) return { kind: 'excluded' };
   const forcedFact = (fact: LedgerFact | undefined): boolean => req.force && req.selected.includes(node.id) && fact !== undefined && fact.materializedAt < req.forceBefore;
-  if (node.kind === 'ingest') return facts.has(`${node.asset}/${day}`) ? { kind: 'skip' } : { kind: 'run', stale: false };
+  if (node.kind === 'ingest') {
+    // Candles count at any source version; `--force` on ingest re-fetches (late or corrected
+    // data): what was computed from a day whose checksum then changes becomes stale by lineage.
+    const fact = facts.get(`${node.asset}/${day}`);
+    return fact && !forcedFact(fact) ? { kind: 'skip' } : { kind: 'run', stale: false };
+  }
   if (node.targets) {
     // Evaluate: each scored flow is its own partition; run only those missing or stale.
     const candles = facts.get(`candles/${day}`);
     const needed = node.targets.filter((t) => {
       const fact = facts.get(`${t.asset}/${day}`);
       const feature = facts.get(`${nodeOf(req.graph, t.flow).asset}/${day}`);
-      return !isCurrent(fact, t.version, [feature, candles]) || forcedFact(fact);
+      return !isCurrent(fact, t.version, [feature, candles], req, facts) || forcedFact(fact);
     });
     if (!needed.length) return { kind: 'skip' };
     const problem = upstreamProblem(node, needed.map((t) => t.flow), day, req, facts);
@@ -214,7 +269,7 @@ function decide(node: PlanNode, day: string, req: PhasePlanRequest, facts: Map<s
     return { kind: 'run', stale: needed.some((t) => facts.has(`${t.asset}/${day}`)), targets: needed.map((t) => t.algorithm) };
   }
   const fact = facts.get(`${node.asset}/${day}`);
-  const current = isCurrent(fact, node.version, inputFacts(node, day, req, facts));
+  const current = isCurrent(fact, node.version, inputFacts(node, day, req, facts), req, facts);
   if (current && !forcedFact(fact)) return { kind: 'skip' };
   const problem = upstreamProblem(node, node.upstream, day, req, facts);
   if (problem) return { kind: 'fail', error: problem };

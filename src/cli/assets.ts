@@ -7,6 +7,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { IsoDate, MarketSymbol } from '../contracts';
 import { evaluationCodeVersion } from '../activities/evaluate';
+import { readLineage } from '../activities/backfill';
+import { addDays, MINUTES_PER_DAY } from '../dates';
 import { assetLines, classify, type PartitionState } from '../backfill/asset-states';
 import { openMigratedDatabase } from '../db/connect';
 import { listMaterializations } from '../db/ledger';
@@ -64,8 +66,11 @@ export function registerAssets(program: Command): void {
       const opts = parseOptions(AssetsOptions, raw);
       const db = await openMigratedDatabase({ url: cliConfig().databaseUrl });
       try {
-        const rows = await listMaterializations(db.kysely, { symbol: opts.symbol, from: opts.from, to: opts.to });
-        const states = classify(rows, opts.from, opts.to, assetLines(FLOW_GRAPH, evaluationCodeVersion));
+        // Look-back days before the range are what the first days read: their checksums decide staleness too.
+        const readFrom = addDays(opts.from, -Math.max(0, ...FLOW_GRAPH.flows.map((f) => Math.ceil(f.lookbackMinutes / MINUTES_PER_DAY))));
+        const rows = await listMaterializations(db.kysely, { symbol: opts.symbol, from: readFrom, to: opts.to });
+        const lineage = await readLineage(db, opts.symbol, opts.from, opts.to, [...new Set(rows.map((r) => r.asset))]);
+        const states = classify(rows, opts.from, opts.to, assetLines(FLOW_GRAPH, evaluationCodeVersion), lineage);
         if (opts.json) console.log(JSON.stringify(states, null, 2));
         else {
           console.log(`assets of ${opts.symbol} ${opts.from}..${opts.to} (${db.description})`);

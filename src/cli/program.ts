@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAssets } from './assets';
 import { registerFlows } from './flows';
+import { registerDoctor } from './doctor';
 import { registerBackfill } from './backfill';
 import { closeCliClient, CliError, ExitCode } from './context';
 import { registerLogs } from './logs';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerBackfill(program);
   registerAssets(program);
   registerFlows(program);
+  registerDoctor(program);
   return program;
 }
 

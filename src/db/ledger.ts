@@ -28,6 +28,22 @@ export async function recordMaterialization(trx: Transaction<Database>, row: Mat
     .execute();
 }
 
+/** Replaces the lineage of one partition (what it read). Call inside the data's transaction. */
+export async function recordLineage(
+  trx: Transaction<Database>,
+  asset: string,
+  symbol: string,
+  partition: string,
+  inputs: ReadonlyArray<{ asset: string; partition: string; checksum: string }>,
+): Promise<void> {
+  await trx.deleteFrom('materialization_inputs').where('asset', '=', asset).where('symbol', '=', symbol).where('partition', '=', partition).execute();
+  if (!inputs.length) return;
+  await trx
+    .insertInto('materialization_inputs')
+    .values(inputs.map((i) => ({ asset, symbol, partition, input_asset: i.asset, input_partition: i.partition, input_checksum: i.checksum })))
+    .execute();
+}
+
 /** Filter for {@link listMaterializations}. */
 export interface LedgerQuery {
   readonly symbol: string;
@@ -52,4 +68,13 @@ export async function listMaterializations(db: Kysely<Database>, q: LedgerQuery)
 /** Day -> checksum of the ledger rows of one asset (e.g. from {@link listMaterializations}), for reads through the partition cache. */
 export function checksumsByDay(rows: readonly Materialization[], asset: string): Map<string, string> {
   return new Map(rows.filter((m) => m.asset === asset).map((m) => [m.partition, m.checksum]));
+}
+
+/**
+ * The first day an asset has for a symbol (undefined when none): where its history starts. A
+ * look-back day before it cannot exist at the source, so it is not "missing"; any later day is.
+ */
+export async function firstPartition(db: Kysely<Database>, asset: string, symbol: string): Promise<string | undefined> {
+  const row = await db.selectFrom('materializations').select((eb) => eb.fn.min('partition').as('first')).where('asset', '=', asset).where('symbol', '=', symbol).executeTakeFirst();
+  return row?.first ?? undefined;
 }

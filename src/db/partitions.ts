@@ -6,7 +6,7 @@
 import { sql, type Insertable, type Transaction } from 'kysely';
 import { DAY_MS, dayStartMs } from '../dates';
 import { bulkInsert, type ColumnBatch } from './bulk';
-import { evaluationAsset, recordMaterialization } from './ledger';
+import { evaluationAsset, recordLineage, recordMaterialization } from './ledger';
 import type { Database, Db, EvaluationsTable, MaterializationsTable } from './schema';
 import type { PartitionCache, StagedDay } from './partition-cache';
 import { sqliteReplacePartition } from './sqlite-fast';
@@ -44,9 +44,18 @@ export function ledgerAsset(w: PartitionWrite): string {
   return isEvaluationWrite(w) ? evaluationAsset(w.algorithm) : w.table;
 }
 
+/** One upstream partition a materialization read, and its ledger checksum then ('' = not materialized). */
+export interface LineageInput {
+  readonly asset: string;
+  readonly partition: string;
+  readonly checksum: string;
+}
+
 interface PartitionWriteBase {
   readonly symbol: string;
   readonly partition: string;
+  /** What it was computed from (its lineage), recorded in the same transaction; absent for ingest. */
+  readonly inputs?: readonly LineageInput[];
   /** Ledger row written with the data; `asset`, `symbol`, `partition` and `rows` are filled in here. */
   readonly ledger: Omit<MaterializationsTable, 'asset' | 'symbol' | 'partition' | 'rows'>;
 }
@@ -119,6 +128,7 @@ async function writePartition(db: Db, w: PartitionWrite): Promise<number> {
       rows = await bulkInsert(trx, db.dialect, w.table, w.batch);
     }
     await recordMaterialization(trx, { ...w.ledger, asset: ledgerAsset(w), symbol: w.symbol, partition: w.partition, rows });
+    await recordLineage(trx, ledgerAsset(w), w.symbol, w.partition, w.inputs ?? []);
     return rows;
   });
 }

@@ -60,6 +60,19 @@ export interface MaterializationsTable {
 }
 
 /**
+ * Lineage: one row per upstream partition a materialization read, with the input's ledger
+ * checksum at that moment ('' when it was not materialized). Replaced with its partition.
+ */
+export interface MaterializationInputsTable {
+  asset: string;
+  symbol: string;
+  partition: string;
+  input_asset: string;
+  input_partition: string;
+  input_checksum: string;
+}
+
+/**
  * One log line of a workflow or activity, written in batches by every worker (see
  * `src/observability/log-store.ts`) so the client can read a run tree's lines as one stream.
  */
@@ -92,6 +105,7 @@ export interface Database {
   candles: CandlesTable;
   evaluations: EvaluationsTable;
   materializations: MaterializationsTable;
+  materialization_inputs: MaterializationInputsTable;
   logs: LogsTable;
 }
 

@@ -37,6 +37,10 @@ const LEDGER_UPSERT =
   'code_version = excluded.code_version, workflow_id = excluded.workflow_id, run_id = excluded.run_id, ' +
   'rows = excluded.rows, checksum = excluded.checksum, materialized_at = excluded.materialized_at';
 
+const LINEAGE_DELETE = 'delete from materialization_inputs where asset = ? and symbol = ? and partition = ?';
+const LINEAGE_INSERT =
+  'insert into materialization_inputs (asset, symbol, partition, input_asset, input_partition, input_checksum) values (?, ?, ?, ?, ?, ?)';
+
 function insertRows(sqlite: SQLite.Database, w: PartitionWrite): number {
   if (isEvaluationWrite(w)) {
     if (!w.rows.length) return 0;
@@ -85,7 +89,10 @@ export function sqliteReplacePartition(sqlite: SQLite.Database, w: PartitionWrit
     }
     const rows = insertRows(sqlite, w);
     const l = w.ledger;
-    prepared(sqlite, LEDGER_UPSERT).run(ledgerAsset(w), w.symbol, w.partition, l.code_version, l.workflow_id, l.run_id, rows, l.checksum, l.materialized_at);
+    const asset = ledgerAsset(w);
+    prepared(sqlite, LEDGER_UPSERT).run(asset, w.symbol, w.partition, l.code_version, l.workflow_id, l.run_id, rows, l.checksum, l.materialized_at);
+    prepared(sqlite, LINEAGE_DELETE).run(asset, w.symbol, w.partition);
+    for (const i of w.inputs ?? []) prepared(sqlite, LINEAGE_INSERT).run(asset, w.symbol, w.partition, i.asset, i.partition, i.checksum);
     return rows;
   });
   try {

@@ -1,5 +1,5 @@
 /** The pure backfill planner: skip rules, chunking, upstream checks, force, exclusions. */
-import { effectiveFlows, failedPartitionCount, planPhase, type LedgerFact, type PhasePlanRequest, type PlanGraph } from '../../src/backfill/plan';
+import { effectiveFlows, failedPartitionCount, planPhase, staleReason, type LedgerFact, type PhasePlanRequest, type PlanGraph } from '../../src/backfill/plan';
 import { daysOf } from '../../src/dates';
 
 /** A -> {B, C} -> D at test versions; C reads two days of look-back when `cLookback` says so. */
@@ -83,13 +83,16 @@ describe('backfill planner', () => {
     expect(plan.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-04..2024-01-06', '2024-01-08..2024-01-10']);
   });
 
-  it('never re-ingests a day that has candles, whatever their version, even with force', () => {
-    const plan = planPhase(
-      request({ flows: ['ingest'], selected: ['ingest'], force: true, facts: facts('candles', '2024-01-03', '2024-01-04', 'old-source') }),
-    );
+  it('never re-ingests a day that has candles, whatever their version, unless ingest itself is forced', () => {
+    const plan = planPhase(request({ flows: ['ingest'], selected: ['ingest'], facts: facts('candles', '2024-01-03', '2024-01-04', 'old-source') }));
     expect(plan.skipped).toBe(2);
     expect(plan.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-01..2024-01-02', '2024-01-05..2024-01-08', '2024-01-09..2024-01-10']);
     expect(plan.runs[0].codeVersion).toBeUndefined();
+    // --force on ingest re-fetches (late or corrected data); ingest added by --with-upstream never is.
+    const forced = planPhase(request({ flows: ['ingest'], selected: ['ingest'], force: true, chunkDays: 31, facts: facts('candles', '2024-01-03', '2024-01-04', 'old-source') }));
+    expect(forced.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-01..2024-01-10']);
+    const upstreamOnly = planPhase(request({ flows: ['ingest'], selected: ['features-c'], force: true, facts: facts('candles', '2024-01-03', '2024-01-04', 'old-source') }));
+    expect(upstreamOnly.skipped).toBe(2);
   });
 
   it('force redoes selected partitions materialized before the backfill started, not those it wrote itself', () => {
@@ -194,5 +197,48 @@ describe('backfill planner look-back', () => {
     expect(plan.upstreamMissing[1].error).toContain('look-back candles of the previous 2 days (not materialized)');
     // Look-back days before the range are not required (the range may start where data starts).
     expect(planPhase(request({ from: '2024-01-06', graph: graph(2), facts: ledger })).upstreamMissing).toEqual([]);
+  });
+});
+
+describe('backfill planner lineage', () => {
+  const withSums = (asset: string, from: string, to: string, codeVersion: string, checksum: string, materializedAt = 1000): LedgerFact[] =>
+    daysOf(from, to).map((partition) => ({ asset, partition, codeVersion, materializedAt, checksum }));
+
+  it('a partition whose recorded input changed, or appeared since, is stale; an input rewritten with the same checksum is not', () => {
+    const ledger = [...withSums('candles', '2023-12-30', '2024-01-04', 'src', 'k', 5000), ...withSums('features_c', '2024-01-01', '2024-01-04', 'c-1', 'f', 2000)];
+    // Candles were rewritten (materialized later) but with the same checksums: lineage says current.
+    const lineage = new Map(
+      daysOf('2024-01-01', '2024-01-04').map((d) => [
+        `features_c/${d}`,
+        [-2, -1, 0].map((k) => ({ asset: 'candles', partition: daysOf('2023-12-30', '2024-01-04')[daysOf('2023-12-30', '2024-01-04').indexOf(d) + k], checksum: 'k' })),
+      ]),
+    );
+    // 01-02's candles changed; 01-04 was computed when its look-back day 01-02 was missing.
+    lineage.set('features_c/2024-01-04', [
+      { asset: 'candles', partition: '2024-01-02', checksum: '' },
+      { asset: 'candles', partition: '2024-01-03', checksum: 'k' },
+      { asset: 'candles', partition: '2024-01-04', checksum: 'k' },
+    ]);
+    const changed = ledger.map((f) => (f.asset === 'candles' && f.partition === '2024-01-02' ? { ...f, checksum: 'k2' } : f));
+    const plan = planPhase(request({ from: '2024-01-01', to: '2024-01-04', chunkDays: 31, graph: graph(2), facts: changed, lineage, historyStart: '2023-12-30' }));
+    // 01-02, 01-03 and 01-04 read 01-02 (look-back); 01-01 did not.
+    expect(plan.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-02..2024-01-04']);
+    expect(plan.stale).toBe(3);
+    expect(plan.skipped).toBe(1);
+    const day4 = changed.find((f) => f.asset === 'features_c' && f.partition === '2024-01-04') as LedgerFact;
+    expect(staleReason(day4, 'c-1', lineage.get('features_c/2024-01-04'), (a, p) => changed.find((f) => f.asset === a && f.partition === p), [])).toBe(
+      'upstream changed: candles 2024-01-02 appeared since',
+    );
+  });
+
+  it('look-back days before the range are upstream too, except before the history starts', () => {
+    // Candles 01-01..01-03 and 01-06..01-10: the window 01-06..01-10 starts after a gap.
+    const ledger = [...facts('candles', '2024-01-01', '2024-01-03'), ...facts('candles', '2024-01-06', '2024-01-10')];
+    const plan = planPhase(request({ from: '2024-01-06', to: '2024-01-10', chunkDays: 31, graph: graph(2), facts: ledger, historyStart: '2024-01-01' }));
+    expect(plan.upstreamMissing).toEqual([expect.objectContaining({ from: '2024-01-06', to: '2024-01-07', error: expect.stringContaining('look-back candles of the previous 2 days') })]);
+    expect(plan.runs.map((r) => `${r.from}..${r.to}`)).toEqual(['2024-01-08..2024-01-10']);
+    // Where the history starts there is nothing before to wait for.
+    const first = planPhase(request({ from: '2024-01-06', to: '2024-01-10', chunkDays: 31, graph: graph(2), facts: ledger, historyStart: '2024-01-06' }));
+    expect(first.upstreamMissing).toEqual([]);
   });
 });

@@ -6,10 +6,12 @@ import type { Migration } from 'kysely';
 import * as m001 from './001_initial';
 import * as m002 from './002_logs';
 import * as m003 from './003_drop_row_labels';
+import * as m004 from './004_lineage';
 
 /** Every migration by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
   '002_logs': m002,
   '003_drop_row_labels': m003,
+  '004_lineage': m004,
 };
