@@ -84,6 +84,12 @@ export async function scheduledRun(rawInput: ScheduledRunInput): Promise<Schedul
       Object.assign(d, { outcome: 'not-attempted', error: `${firstFailure} failed first; the next scheduled run retries both in order` });
       continue;
     }
+    // Asked again right before the start: another run (an overlapping trigger, a manual run)
+    // may have finished the day since the window was read, and its pipeline ID is free again.
+    if (await dayIsCurrent({ symbol: input.symbol, from: d.day, to: d.day })) {
+      d.outcome = 'already-current';
+      continue;
+    }
     const workflowId = pipelineWorkflowId(input.symbol, d.day);
     const run = { flow: 'pipeline' as const, symbol: input.symbol, from: d.day, to: d.day, source: input.source };
     d.outcome = 'running';
