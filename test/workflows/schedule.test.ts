@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
 import { ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PartitionState } from '../../src/cli/assets';
@@ -17,6 +18,7 @@ import { pipelineWorkflowId } from '../../src/ids';
 import { createOrUpdatePipelineSchedule, pipelineScheduleId, SCHEDULE_TIMEZONE, scheduledWorkflowIdPrefix } from '../../src/schedule';
 import { daysIn, ownDays } from '../../src/schedule-days';
 import { PartitionKey, ScheduledStartTimeKey } from '../../src/search-attributes';
+import { defaultSources, syntheticSource } from '../../src/sources';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
 
 /** Wall-clock weekday and time of an instant in New York, e.g. `Mon 09:30`. */
@@ -253,6 +255,47 @@ describe('daily pipeline schedule on a real dev server', () => {
     for (const [day, seen] of byDay) {
       expect([day, seen.filter((o) => o === 'materialized').length]).toEqual([day, 1]);
       expect([day, seen.filter((o) => o !== 'materialized' && o !== 'already-current')]).toEqual([day, []]);
+    }
+  });
+
+  it('days older than the catch-up window are listed as missing with the backfill command, not run', async () => {
+    const symbol = 'AVAX-USD';
+    const { handle } = await createOrUpdatePipelineSchedule(stack.client, { symbol, taskQueue: stack.config.taskQueue, paused: true, catchUpDays: 3 });
+    // The symbol's history starts on 2024-01-01; nothing after it until Monday 2024-01-15's slot.
+    await stack.client.workflow.execute('pipeline', { taskQueue: stack.config.taskQueue, workflowId: pipelineWorkflowId(symbol, '2024-01-01'), args: [{ symbol, date: '2024-01-01' }] });
+    await takeSlots(handle, ['2024-01-15T14:30:00Z']);
+    const [run] = await runsOf(stack.client, handle, 1);
+    expect(run.result.window).toEqual({ from: '2024-01-12', to: '2024-01-14' });
+    expect(outcomes(run)).toEqual(['2024-01-12 materialized', '2024-01-13 materialized', '2024-01-14 materialized']);
+    expect(run.result.missingBeforeWindow).toEqual([{ from: '2024-01-02', to: '2024-01-11', days: 10 }]);
+    expect(run.result.missingBeforeWindowDays).toBe(10);
+    expect(run.result.backfillCommand).toBe(`featureflow backfill --symbol ${symbol} --flow evaluate --with-upstream --from 2024-01-02 --to 2024-01-11`);
+  });
+
+  it('a failed day is reported with its root cause, and later days wait for the next run (they need its candles)', async () => {
+    const broken = await startStack({
+      server,
+      sources: {
+        ...defaultSources(),
+        synthetic: {
+          ...syntheticSource,
+          async fetchDay() {
+            throw ApplicationFailure.nonRetryable('exchange returned a malformed page (test fault)', 'SourceDataInvalid');
+          },
+        },
+      },
+    });
+    try {
+      const symbol = 'ATOM-USD';
+      const { handle } = await createOrUpdatePipelineSchedule(broken.client, { symbol, taskQueue: broken.config.taskQueue, paused: true });
+      await takeSlots(handle, ['2024-01-08T14:30:00Z']);
+      const [run] = await runsOf(broken.client, handle, 1);
+      expect(run.result.status).toBe('completed-with-failures');
+      expect(run.result.days.map((d) => d.outcome)).toEqual(['failed', 'not-attempted', 'not-attempted']);
+      expect(run.result.days[0].error).toBe('SourceDataInvalid: exchange returned a malformed page (test fault)');
+      expect(run.result.days[1].error).toContain('2024-01-05 failed first');
+    } finally {
+      await broken.stop();
     }
   });
 
