@@ -270,6 +270,17 @@ describe('daily pipeline schedule on a real dev server', () => {
     expect(run.result.missingBeforeWindow).toEqual([{ from: '2024-01-02', to: '2024-01-11', days: 10 }]);
     expect(run.result.missingBeforeWindowDays).toBe(10);
     expect(run.result.backfillCommand).toBe(`featureflow backfill --symbol ${symbol} --flow evaluate --with-upstream --from 2024-01-02 --to 2024-01-11`);
+
+    // `schedule describe` says which days the next runs own and what lies beyond the window (next runs from March 2027).
+    await createOrUpdatePipelineSchedule(stack.client, { symbol, taskQueue: stack.config.taskQueue, paused: false, catchUpDays: 3, startAt: new Date('2027-03-08T00:00:00Z') });
+    const described = await runCli(stack, ['schedule', 'describe', '--symbol', symbol]);
+    expect(described.code).toBe(0);
+    expect(described.stdout).toContain('Mon 2027-03-08 09:30 EST  =  2027-03-08 14:30 UTC  -> Fri 2027-03-05 .. Sun 2027-03-07 (3 days)');
+    expect(described.stdout).toContain('Tue 2027-03-09 09:30 EST  =  2027-03-09 14:30 UTC  -> Mon 2027-03-08');
+    expect(described.stdout).toContain('Mon 2027-03-15 09:30 EDT  =  2027-03-15 13:30 UTC  -> Fri 2027-03-12 .. Sun 2027-03-14 (3 days)');
+    expect(described.stdout).toMatch(/missing before the window \(\d+ days; no run will do them\)/);
+    expect(described.stdout).toContain(`fill them with: featureflow backfill --symbol ${symbol} --flow evaluate --with-upstream --from 2024-01-02 --to 2027-03-04`);
+    expect(described.stdout).toContain('Fri 2024-01-12  materialized');
   });
 
   it('a failed day is reported with its root cause, and later days wait for the next run (they need its candles)', async () => {
