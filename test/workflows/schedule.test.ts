@@ -211,6 +211,10 @@ describe('daily pipeline schedule on a real dev server', () => {
     // The Web UI shows a run's current details from this built-in query.
     const metadata = await stack.client.workflow.getHandle(action.workflowId, action.firstExecutionRunId).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     expect(metadata.currentDetails?.split('\n').slice(1)).toEqual(['Mon 2024-01-08 (catch-up): materialized', 'Tue 2024-01-09 (catch-up): materialized', 'Wed 2024-01-10: already-current']);
+    // `featureflow status` lists the per-day outcomes under the run tree.
+    const status = await runCli(stack, ['status', action.workflowId]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('days:\n  Mon 2024-01-08 (catch-up)  materialized\n  Tue 2024-01-09 (catch-up)  materialized\n  Wed 2024-01-10  already-current\n');
   });
 
   it('runs on either side of the March 2024 DST change own the same days as their neighbours', async () => {
