@@ -12,6 +12,7 @@ import { currentDays, missingDaysBefore } from '../activities/schedule';
 import { workflowUiUrl } from '../config';
 import { DAY_MS, dayStartMs, lastCompleteDay } from '../dates';
 import { openMigratedDatabase } from '../db/connect';
+import { FLOW_GRAPH } from '../flows/registry';
 import {
   createOrUpdatePipelineSchedule,
   pipelineScheduleId,
@@ -107,8 +108,8 @@ async function formatLedgerOutlook(symbol: string, next: Date, catchUpDays: numb
   const window = catchUpWindow(next.getTime(), catchUpDays);
   const db = await openMigratedDatabase({ url: cliConfig().databaseUrl });
   try {
-    const current = new Set(await currentDays(db, symbol, window.from, window.to));
-    const older = await missingDaysBefore(db, symbol, window.from);
+    const current = new Set(await currentDays(db, FLOW_GRAPH, symbol, window.from, window.to));
+    const older = await missingDaysBefore(db, FLOW_GRAPH, symbol, window.from);
     const own = new Set(daysIn(ownDays(next.getTime())));
     const catchUp = older.firstDay === undefined ? [] : daysIn(window).filter((d) => d >= (older.firstDay ?? d) && !own.has(d) && !current.has(d));
     const lines = [`  ledger (${db.description}), catch-up window of the next run ${window.from} .. ${window.to} (${catchUpDays} days):`];

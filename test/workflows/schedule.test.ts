@@ -307,7 +307,8 @@ describe('daily pipeline schedule on a real dev server', () => {
       const [run] = await runsOf(broken.client, handle, 1);
       expect(run.result.status).toBe('completed-with-failures');
       expect(run.result.days.map((d) => d.outcome)).toEqual(['failed', 'not-attempted', 'not-attempted']);
-      expect(run.result.days[0].error).toBe('SourceDataInvalid: exchange returned a malformed page (test fault)');
+      // The root cause line names the path down to the failing activity.
+      expect(run.result.days[0].error).toBe('pipeline › ingest › ingestCandles › SourceDataInvalid: exchange returned a malformed page (test fault)');
       expect(run.result.days[1].error).toContain('2024-01-05 failed first');
     } finally {
       await broken.stop();
@@ -327,8 +328,10 @@ describe('daily pipeline schedule on a real dev server', () => {
     const assets = await runCli(stack, ['assets', '--symbol', symbol, '--from', '2024-01-08', '--to', '2024-01-14', '--json']);
     expect(assets.code).toBe(0);
     const states = JSON.parse(assets.stdout) as PartitionState[];
-    expect(states).toHaveLength(4 * 7);
+    // Every asset of the flow graph (candles, each feature table, D's scores of each) on every day.
+    const assetNames = new Set(states.map((s) => s.asset));
+    expect(assetNames).toEqual(new Set(['candles', 'features_b', 'features_c', 'features_e', 'evaluations/b', 'evaluations/c', 'evaluations/e']));
+    expect(states).toHaveLength(assetNames.size * 7);
     expect(states.filter((s) => s.state !== 'materialized')).toEqual([]);
-    expect(new Set(states.map((s) => s.asset))).toEqual(new Set(['candles', 'features_b', 'features_c', 'evaluations']));
   });
 });
