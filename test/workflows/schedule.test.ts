@@ -172,12 +172,15 @@ describe('daily pipeline schedule on a real dev server', () => {
       action: { type: 'startWorkflow', workflowType: 'pipeline', args: [{ symbol, source: 'synthetic' }], workflowId: scheduledWorkflowIdPrefix(symbol), taskQueue: stack.config.taskQueue },
       state: { paused: true, note: 'paused on purpose' },
     });
-    const moved = await createOrUpdatePipelineSchedule(stack.client, { symbol, taskQueue: stack.config.taskQueue });
-    expect(moved.outcome).toBe('updated');
-    expect(moved.migratedFrom).toBe('pipeline');
-    expect(moved.description.action.workflowType).toBe('scheduledRun');
-    expect(moved.description.action.args).toEqual([{ symbol, source: 'synthetic', catchUpDays: 14 }]);
-    expect(moved.description.state.paused).toBe(true);
+    // `featureflow schedule create` (as `npm start` does) moves it and says so.
+    const created = await runCli(stack, ['schedule', 'create', '--symbol', symbol]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain(`schedule ${scheduleId}: updated, PAUSED (paused on purpose)`);
+    expect(created.stdout).toContain('migrated: its runs started workflow pipeline for one day each (Fridays and Saturdays were never processed); they now start scheduledRun');
+    const moved = await stack.client.schedule.getHandle(scheduleId).describe();
+    expect(moved.action.workflowType).toBe('scheduledRun');
+    expect(moved.action.args).toEqual([{ symbol, source: 'synthetic', catchUpDays: 14 }]);
+    expect(moved.state.paused).toBe(true);
     const again = await createOrUpdatePipelineSchedule(stack.client, { symbol, taskQueue: stack.config.taskQueue });
     expect(again.outcome).toBe('unchanged');
     expect(again.migratedFrom).toBeUndefined();
