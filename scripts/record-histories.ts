@@ -45,9 +45,10 @@ const TAGS: Record<string, string> = {
   v7: "backfill with patch 'backfill-windowed-phases': a multi-phase backfill runs as a pipeline of windows (one lane per phase, lanes overlap) and carries each lane's window across continue-as-new",
   v8: "backfill with patch 'backfill-plan-ahead': a lane plans its next window while its current one runs, counting the upstream lane's runs still in flight as materialized, and plans again if one of them failed",
   v9: "flows as one declared graph (patches 'pipeline-flow-graph' and 'backfill-flow-graph'): a pipeline or backfill resolves the worker's active graph once when it starts (local activity resolveFlowGraph, recorded) and runs exactly that graph; results keyed by flow; feature flow E added; D's ledger per scored flow",
+  v10: 'the schedule starts scheduledRun: every UTC day since the previous weekday slot plus missing days of its catch-up window, each through the daily pipeline (pipeline itself unchanged)',
 };
 /** The tag new recordings get unless `--tag` says otherwise: the current workflow code. */
-const CURRENT_TAG = 'v9';
+const CURRENT_TAG = 'v10';
 
 const DAY = '2024-01-15';
 
@@ -339,7 +340,9 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'pipeline-scheduled',
     covers: 'pipeline started by the daily schedule (triggered now; no date: it derives the day from TemporalScheduledStartTime), completed',
-    unavailable: () => (sourceFileExists('src/schedule.ts') ? undefined : 'src/schedule.ts has not landed yet'),
+    // Since v10 the schedule starts scheduledRun (scenario scheduled-run); the files recorded
+    // before stand for old-action runs still in flight and keep replaying on pipeline.
+    unavailable: () => 'the schedule starts scheduledRun since v10 (see scenario scheduled-run); the pipeline-scheduled files are kept as recorded',
     run: async ({ ok }) => {
       const { createOrUpdatePipelineSchedule } = await import('../src/schedule');
       const { handle } = await createOrUpdatePipelineSchedule(ok.client, { symbol: 'XRP-USD', taskQueue: ok.config.taskQueue });
@@ -353,6 +356,36 @@ const SCENARIOS: Scenario[] = [
         }
         if (!action) throw new Error('pipeline-scheduled: the triggered schedule started no run within 30 s');
         await ok.client.workflow.getHandle(action.workflowId, action.firstExecutionRunId).result();
+        return [{ workflowId: action.workflowId, runId: action.firstExecutionRunId }];
+      } finally {
+        await handle.delete();
+      }
+    },
+  },
+  {
+    name: 'scheduled-run',
+    covers:
+      'scheduledRun taken by the daily schedule for Monday 2024-01-08 09:30 New York (a schedule backfill of that slot) with 2024-01-03 done by hand before: catches up Thursday, then its own Friday to Sunday, one pipeline child each, completed',
+    unavailable: () => (sourceFileExists('src/workflows/scheduled-run.ts') ? undefined : 'src/workflows/scheduled-run.ts has not landed yet'),
+    run: async ({ ok }) => {
+      const { createOrUpdatePipelineSchedule } = await import('../src/schedule');
+      const symbol = 'XRP-USD';
+      await runToEnd(ok, 'pipeline', pipelineWorkflowId(symbol, '2024-01-03'), [{ symbol, date: '2024-01-03' }]);
+      const { handle } = await createOrUpdatePipelineSchedule(ok.client, { symbol, taskQueue: ok.config.taskQueue, paused: true });
+      try {
+        const slot = new Date('2024-01-08T14:30:00Z');
+        await handle.backfill({ start: slot, end: new Date(slot.getTime() + 60_000), overlap: 'BUFFER_ALL' });
+        const deadline = Date.now() + 30_000;
+        let action = (await handle.describe()).info.recentActions[0]?.action.workflow;
+        while (!action && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 200));
+          action = (await handle.describe()).info.recentActions[0]?.action.workflow;
+        }
+        if (!action) throw new Error('scheduled-run: the backfilled slot started no run within 30 s');
+        const result = (await ok.client.workflow.getHandle(action.workflowId, action.firstExecutionRunId).result()) as { days: Array<{ outcome: string }> };
+        if (result.days.map((d) => d.outcome).join() !== 'materialized,materialized,materialized,materialized') {
+          throw new Error(`scheduled-run: expected four materialized days, got ${JSON.stringify(result)}`);
+        }
         return [{ workflowId: action.workflowId, runId: action.firstExecutionRunId }];
       } finally {
         await handle.delete();

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { describeIssues, SourceName } from './contracts';
+import { DEFAULT_CATCH_UP_DAYS, MAX_CATCH_UP_DAYS, MIN_CATCH_UP_DAYS } from './schedule-days';
 
 /** The project root (where package.json lives). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -43,6 +44,7 @@ const EnvSchema = z.object({
   FEATUREFLOW_INGEST_TASK_QUEUE: z.string().min(1).max(200).optional(),
   FEATUREFLOW_WORKER_ROLE: z.enum(['all', 'compute', 'ingest']).default('all'),
   FEATUREFLOW_INGEST_MAX_PER_SECOND: z.coerce.number().positive().max(10_000).optional(),
+  FEATUREFLOW_SCHEDULE_CATCH_UP_DAYS: intFromEnv(DEFAULT_CATCH_UP_DAYS, MIN_CATCH_UP_DAYS, MAX_CATCH_UP_DAYS),
 });
 
 /** What a worker process polls: everything (default), workflows + compute only, or only the ingest queue. */
@@ -105,6 +107,8 @@ export interface Config {
   readonly workerRole: WorkerRole;
   /** Server-side limit of ingest activities started per second across every ingest worker; none when unset. */
   readonly ingestMaxPerSecond?: number;
+  /** Catch-up window of the daily schedule's runs, in days (default 14); `schedule create` writes it into the schedule's action. */
+  readonly scheduleCatchUpDays: number;
   /** Temporal connection (address, namespace, TLS, API key) from `TEMPORAL_*` / profiles. */
   readonly temporal: {
     readonly address: string;
@@ -180,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingestTaskQueue: e.FEATUREFLOW_INGEST_TASK_QUEUE,
     workerRole: e.FEATUREFLOW_WORKER_ROLE,
     ingestMaxPerSecond: e.FEATUREFLOW_INGEST_MAX_PER_SECOND,
+    scheduleCatchUpDays: e.FEATUREFLOW_SCHEDULE_CATCH_UP_DAYS,
     temporal: {
       address,
       namespace: connect.namespace ?? 'default',

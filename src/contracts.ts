@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { FLOW_GRAPH, FLOW_IDS, type FlowId } from './flows/registry';
+import { DEFAULT_CATCH_UP_DAYS, MAX_CATCH_UP_DAYS, MIN_CATCH_UP_DAYS } from './schedule-days';
 
 /** Longest range one flow (or one backfill) may cover: ten years and a bit of daily partitions. */
 export const MAX_RANGE_DAYS = 3700;
@@ -485,3 +486,58 @@ export const BackfillResult = z.object({
   failures: z.array(FailedPartitions),
 });
 export type BackfillResult = z.infer<typeof BackfillResult>;
+
+/**
+ * The scheduled run's input (`src/workflows/scheduled-run.ts`), fixed by the schedule's action.
+ * No days: the run derives them from its scheduled time. The catch-up window travels here, so
+ * the history records the bound the run used whatever the worker's configuration says later.
+ */
+export const ScheduledRunInput = z.object({
+  symbol: MarketSymbol.default('BTC-USD'),
+  source: SourceName.default('synthetic'),
+  /** Task queue of the ingest activities of its pipelines (see {@link TaskQueueName}). */
+  ingestTaskQueue: TaskQueueName.optional(),
+  /** How many complete days before its scheduled time the run looks back for missing days. */
+  catchUpDays: z.number().int().min(MIN_CATCH_UP_DAYS).max(MAX_CATCH_UP_DAYS).default(DEFAULT_CATCH_UP_DAYS),
+  /** Longest wait for another run holding a day's pipeline ID (see {@link PipelineInput}); 600 when absent. */
+  conflictWaitSeconds: z.number().int().min(0).max(86_400).optional(),
+});
+export type ScheduledRunInput = z.input<typeof ScheduledRunInput>;
+
+/** What became of one day in a scheduled run. */
+export const ScheduledDayOutcome = z.object({
+  day: IsoDate,
+  /** materialized here; already current (in the ledger at this build's versions, or done meanwhile by another run); failed; not attempted (an earlier day failed). */
+  outcome: z.enum(['materialized', 'already-current', 'failed', 'not-attempted']),
+  /** The day's own slot (true) or a missing day the run caught up on (false). */
+  own: z.boolean(),
+  /** The pipeline run that materialized or failed it. */
+  workflowId: z.string().optional(),
+  /** Root cause of a failure, or why it was not attempted. */
+  error: z.string().optional(),
+});
+export type ScheduledDayOutcome = z.infer<typeof ScheduledDayOutcome>;
+
+/** A run of contiguous days, with how many there are. */
+export const DaySpan = z.object({ from: IsoDate, to: IsoDate, days: Count });
+export type DaySpan = z.infer<typeof DaySpan>;
+
+/** What a scheduled run returns: its days and what became of each, and what is missing beyond its window. */
+export const ScheduledRunResult = z.object({
+  status: z.enum(['completed', 'completed-with-failures']),
+  symbol: MarketSymbol,
+  /** The scheduled time the days were derived from (ISO). */
+  scheduledAt: z.string(),
+  /** The days the run owns (since the previous slot's days); null when it owns none. */
+  ownDays: z.object({ from: IsoDate, to: IsoDate }).nullable(),
+  /** The catch-up window it looked at. */
+  window: z.object({ from: IsoDate, to: IsoDate }),
+  days: z.array(ScheduledDayOutcome),
+  /** Days older than the window with nothing materialized (since the symbol's first ledger day), up to 20 spans. */
+  missingBeforeWindow: z.array(DaySpan),
+  /** Missing days older than the window in total (more than the listed spans when those were cut). */
+  missingBeforeWindowDays: Count,
+  /** The command that fills {@link missingBeforeWindow}, when any. */
+  backfillCommand: z.string().optional(),
+});
+export type ScheduledRunResult = z.infer<typeof ScheduledRunResult>;

@@ -2,10 +2,11 @@
  * The daily pipeline schedule: weekdays at 09:30 New York time, defined once here and created
  * or updated idempotently (by `featureflow schedule create` and by `npm start`).
  *
- * A scheduled run gets no date: the pipeline derives its partition from the
- * `TemporalScheduledStartTime` search attribute Temporal sets on runs a schedule starts (the
- * last complete UTC day before that time), so a late, buffered or retried run still processes
- * the day it was scheduled for, and the same scheduled time always means the same partition.
+ * Each slot starts a `scheduledRun` (src/workflows/scheduled-run.ts), which derives its days
+ * from its scheduled time: every complete UTC day since the previous slot's days (Monday →
+ * Fri, Sat, Sun), plus missing days of its catch-up window, each through the daily pipeline.
+ * Schedules created before it started `pipeline` for one day per slot, so Fridays and
+ * Saturdays were never processed; `createOrUpdatePipelineSchedule` moves them to the new action.
  */
 import {
   ScheduleAlreadyRunning,
@@ -18,28 +19,38 @@ import {
 import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
 import { z } from 'zod';
 import { MarketSymbol, SourceName, TaskQueueName } from './contracts';
-import { lastCompleteDay } from './dates';
+import { DEFAULT_CATCH_UP_DAYS, MAX_CATCH_UP_DAYS, MIN_CATCH_UP_DAYS, SCHEDULE_TIMEZONE, SLOT_HOUR, SLOT_MINUTE, SLOT_WEEKDAYS } from './schedule-days';
 import { FlowKey, SourceKey, SymbolKey } from './search-attributes';
 
-/** When the pipeline runs: 09:30 on Monday to Friday (cron fields: minute hour day month weekday). */
-export const SCHEDULE_CRON = '30 9 * * 1-5';
+export { SCHEDULE_TIMEZONE } from './schedule-days';
 
-/** Time zone of {@link SCHEDULE_CRON}; Temporal applies its DST rules, so 09:30 stays 09:30 local. */
-export const SCHEDULE_TIMEZONE = 'America/New_York';
+/** When the schedule fires: 09:30 on Monday to Friday (cron fields: minute hour day month weekday), from the calendar in src/schedule-days.ts. */
+export const SCHEDULE_CRON = `${SLOT_MINUTE} ${SLOT_HOUR} * * ${SLOT_WEEKDAYS.first}-${SLOT_WEEKDAYS.last}`;
+
+/** The workflow each slot starts. */
+export const SCHEDULED_WORKFLOW_TYPE = 'scheduledRun';
+
+/** The `Flow` search attribute of scheduled runs (their per-day pipelines carry `pipeline`). */
+export const SCHEDULED_FLOW = 'scheduled-run';
 
 /**
  * BUFFER_ONE: a run that is still going when the next one is due delays it instead of dropping
- * it. Each run processes a different day, so SKIP would silently lose that day's partition;
- * buffering only one keeps a long outage from piling up a queue of runs (backfill covers that).
+ * it, so two scheduled runs never work at once; the delayed run finds the days the first one
+ * made current and skips them. Buffering only one keeps an outage from piling up a queue (the
+ * next run's catch-up window covers the missed slots' days).
  */
 export const SCHEDULE_OVERLAP = ScheduleOverlapPolicy.BUFFER_ONE;
 
-/** Missed runs (server down at 09:30) are still taken when it comes back within a day; older ones need a backfill. */
+/**
+ * Missed runs (server down at 09:30) are still taken when it comes back within a day. Older
+ * missed slots are dropped by Temporal, but nothing is lost: the next run catches up on every
+ * missing day of its catch-up window.
+ */
 export const SCHEDULE_CATCHUP_WINDOW = '1 day';
 
 /**
  * Upper bound of one scheduled run. Activities retry for at most a few hours; the bound makes
- * sure a stuck run can never hold the buffered next day back for more than a day.
+ * sure a stuck run can never hold the buffered next run back for more than a day.
  */
 export const SCHEDULED_RUN_TIMEOUT = '20 hours';
 
@@ -54,11 +65,6 @@ export function pipelineScheduleId(symbol: string): string {
  */
 export function scheduledWorkflowIdPrefix(symbol: string): string {
   return `pipeline/${symbol}/scheduled`;
-}
-
-/** The partition a run scheduled at `scheduledAt` processes (the same rule the pipeline applies). */
-export function scheduledPartition(scheduledAt: Date): string {
-  return lastCompleteDay(scheduledAt.getTime());
 }
 
 /** What can vary between pipeline schedules; validated before anything reaches the server. */
@@ -79,11 +85,13 @@ export const PipelineScheduleInput = z.object({
   note: z.string().max(500).optional(),
   /** No run before this instant (tests use it to look at a chosen stretch of the calendar). */
   startAt: z.date().optional(),
+  /** How many complete days before its scheduled time a run looks back for missing days (from configuration). */
+  catchUpDays: z.number().int().min(MIN_CATCH_UP_DAYS).max(MAX_CATCH_UP_DAYS).default(DEFAULT_CATCH_UP_DAYS),
 });
 /** Input of {@link createOrUpdatePipelineSchedule}. */
 export type PipelineScheduleInput = z.input<typeof PipelineScheduleInput>;
 
-/** The full schedule definition for a validated input: spec, policies and the pipeline action. */
+/** The full schedule definition for a validated input: spec, policies and the scheduled-run action. */
 export function pipelineScheduleOptions(raw: PipelineScheduleInput): ScheduleOptions {
   const input = PipelineScheduleInput.parse(raw);
   return {
@@ -95,19 +103,28 @@ export function pipelineScheduleOptions(raw: PipelineScheduleInput): ScheduleOpt
     },
     action: {
       type: 'startWorkflow',
-      workflowType: 'pipeline',
-      // No date on purpose: the run derives it from its scheduled time (see module comment).
-      args: [{ symbol: input.symbol, source: input.source, ...(input.ingestTaskQueue ? { ingestTaskQueue: input.ingestTaskQueue } : {}) }],
+      workflowType: SCHEDULED_WORKFLOW_TYPE,
+      // No days on purpose: the run derives them from its scheduled time (see module comment).
+      args: [
+        {
+          symbol: input.symbol,
+          source: input.source,
+          catchUpDays: input.catchUpDays,
+          ...(input.ingestTaskQueue ? { ingestTaskQueue: input.ingestTaskQueue } : {}),
+        },
+      ],
       workflowId: scheduledWorkflowIdPrefix(input.symbol),
       taskQueue: input.taskQueue,
       workflowExecutionTimeout: SCHEDULED_RUN_TIMEOUT,
-      // No Partition: it is only known once the run starts (from its scheduled time).
+      // No Partition yet: the run sets it to its days once it has worked them out.
       typedSearchAttributes: [
-        { key: FlowKey, value: 'pipeline' },
+        { key: FlowKey, value: SCHEDULED_FLOW },
         { key: SymbolKey, value: input.symbol },
         { key: SourceKey, value: input.source },
       ],
-      staticSummary: `pipeline ${input.symbol} (scheduled weekdays 09:30 ${SCHEDULE_TIMEZONE}; partition = the last complete UTC day)`,
+      staticSummary:
+        `scheduled pipeline ${input.symbol}: every UTC day since the previous weekday 09:30 ${SCHEDULE_TIMEZONE} slot ` +
+        `(Monday: Fri, Sat, Sun) and missing days of the last ${input.catchUpDays}; details name the days`,
     },
     policies: {
       overlap: SCHEDULE_OVERLAP,
@@ -132,6 +149,8 @@ export interface PipelineScheduleResult {
   readonly handle: ScheduleHandle;
   /** The schedule as the server has it now. */
   readonly description: ScheduleDescription;
+  /** The workflow type the schedule started before this update, when it was another one (an old definition moved over). */
+  readonly migratedFrom?: string;
 }
 
 /** The pairs of either form of typed search attributes. */
@@ -186,5 +205,6 @@ export async function createOrUpdatePipelineSchedule(client: Client, raw: Pipeli
   }));
   const description = await handle.describe();
   const outcome = definitionFingerprint(before) === definitionFingerprint(description) ? 'unchanged' : 'updated';
-  return { scheduleId: options.scheduleId, outcome, handle, description };
+  const migratedFrom = before.action.workflowType !== SCHEDULED_WORKFLOW_TYPE ? before.action.workflowType : undefined;
+  return { scheduleId: options.scheduleId, outcome, handle, description, ...(migratedFrom ? { migratedFrom } : {}) };
 }

@@ -33,3 +33,9 @@ export function partitionValues(days: readonly string[]): string[] {
   if (days.length <= MAX_LISTED_PARTITIONS) return [...days];
   return [days[0], days[days.length - 1]];
 }
+
+/**
+ * Set by Temporal itself on runs a schedule starts: the time the run was scheduled for (a
+ * trigger's is the moment of the trigger; a schedule backfill's the time it replays).
+ */
+export const ScheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);

@@ -102,7 +102,7 @@ async function main(): Promise<number> {
     const report = await writeReport(db, config, { symbol: SYMBOL, from: days[0], to: days[days.length - 1] });
     console.log(`report: ${report.path} (open it in a browser; works offline)`);
     // The weekday 09:30 New York schedule; an existing one is updated and keeps its paused state.
-    console.log(formatScheduleLine(await createOrUpdatePipelineSchedule(client, { symbol: SYMBOL, taskQueue: config.taskQueue, source: config.source, ingestTaskQueue: config.ingestTaskQueue })));
+    console.log(formatScheduleLine(await createOrUpdatePipelineSchedule(client, { symbol: SYMBOL, taskQueue: config.taskQueue, source: config.source, ingestTaskQueue: config.ingestTaskQueue, catchUpDays: config.scheduleCatchUpDays })));
   } catch (err) {
     await shutdown();
     throw err;

@@ -8,6 +8,7 @@ import { makeEvaluateFeatures } from './evaluate';
 import { makeComputeFeatures } from './features';
 import { makeResolveFlowGraph } from './flows';
 import { makeIngestCandles } from './ingest';
+import { makeScheduleActivities } from './schedule';
 
 export type { ActivityDeps } from './deps';
 
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     evaluateFeatures: makeEvaluateFeatures(deps),
     planBackfill: makePlanBackfill(deps),
     resolveFlowGraph: makeResolveFlowGraph(deps),
+    ...makeScheduleActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@ import { workflowUiUrl } from '../config';
 import { loadRunTree } from '../run-tree';
 import { cliClient, cliConfig, CliError, ExitCode } from './context';
 import { formatRunTree } from './format';
+import { scheduledRunDayLines } from './schedule';
 
 /** Registers the `status` command. */
 export function registerStatus(program: Command): void {
@@ -25,6 +26,9 @@ export function registerStatus(program: Command): void {
       if (opts.json) console.log(JSON.stringify(tree, null, 2));
       else {
         console.log(formatRunTree(tree));
+        // A scheduled run covers several days: say what became of each.
+        const days = tree.workflowType === 'scheduledRun' && tree.state === 'completed' ? await scheduledRunDayLines(client, workflowId, tree.runId) : undefined;
+        if (days) console.log(['days:', ...days.map((d) => `  ${d}`)].join('\n'));
         console.log(`Web UI: ${workflowUiUrl(cliConfig(), workflowId, tree.runId)}`);
       }
       if (tree.state === 'failed' || tree.state === 'timed-out' || tree.state === 'terminated') process.exitCode = ExitCode.failed;

@@ -4,3 +4,4 @@ export { features } from './features';
 export { evaluate } from './evaluate';
 export { pipeline } from './pipeline';
 export { backfill } from './backfill';
+export { scheduledRun } from './scheduled-run';

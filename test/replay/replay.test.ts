@@ -63,9 +63,10 @@ describe('recorded histories replay on the current workflow code', () => {
     }
   });
 
-  it('has a backfill that continued as new and a scheduled pipeline run', () => {
+  it('has a backfill that continued as new, a scheduled pipeline run of the old action and a scheduledRun', () => {
     expect(files.some((f) => f.startsWith('backfill-continued-as-new.first-run-'))).toBe(true);
     expect(files.some((f) => f.startsWith('pipeline-scheduled-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('scheduled-run-'))).toBe(true);
   });
 
   it.each(files)('%s', (file) => {
