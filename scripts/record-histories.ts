@@ -44,7 +44,7 @@ const TAGS: Record<string, string> = {
   v6: "pipeline with patch 'pipeline-wait-for-child-id-conflict': a child start refused because another run (e.g. a backfill) holds the ID is retried after durable timers up to conflictWaitSeconds (600 by default), then fails the pipeline with ChildWorkflowIdConflict naming that run",
   v7: "backfill with patch 'backfill-windowed-phases': a multi-phase backfill runs as a pipeline of windows (one lane per phase, lanes overlap) and carries each lane's window across continue-as-new",
   v8: "backfill with patch 'backfill-plan-ahead': a lane plans its next window while its current one runs, counting the upstream lane's runs still in flight as materialized, and plans again if one of them failed",
-  v9: "flows as one declared graph (patches 'pipeline-flow-graph' and 'backfill-flow-graph'): a pipeline or backfill resolves the worker's active graph once when it starts (local activity resolveFlowGraph, recorded) and runs exactly that graph; results keyed by flow; feature flow E added; D's ledger per scored flow",
+  v9: "flows as one declared graph (patches 'pipeline-flow-graph' and 'backfill-flow-graph'): a pipeline or backfill resolves the worker's active graph once when it starts (activity resolveFlowGraph, recorded) and runs exactly that graph; results keyed by flow; feature flow E added; D's ledger per scored flow",
   v10: 'the schedule starts scheduledRun: every UTC day since the previous weekday slot plus missing days of its catch-up window, each through the daily pipeline (pipeline itself unchanged)',
 };
 /** The tag new recordings get unless `--tag` says otherwise: the current workflow code. */

@@ -1,6 +1,6 @@
 /**
  * The flow graph as this worker implements it: what a pipeline or backfill records when it
- * starts (a local activity, so the answer lands in the run's history and replays unchanged),
+ * starts (an activity, so the answer lands in the run's history and replays unchanged),
  * and the lookups every activity makes before a table name reaches SQL.
  */
 import type { FlowGraphSnapshot } from '../contracts';
@@ -32,7 +32,7 @@ export function featureFlowOf(deps: Pick<ActivityDeps, 'flows'>, algorithmId: st
   return flow as FlowDefinition & { readonly algorithm: FeatureAlgorithm };
 }
 
-/** Creates the local activity that resolves the graph a new run will use. */
+/** Creates the activity that resolves the graph a new run will use. */
 export function makeResolveFlowGraph(deps: ActivityDeps) {
   /** The active flows of this worker's registry, as the run records them. */
   return async function resolveFlowGraph(): Promise<FlowGraphSnapshot> {

@@ -1,6 +1,6 @@
 /**
  * The graph a run uses, as plain data recorded in its history. A pipeline or backfill fixes its
- * graph when it starts (resolved once by the `resolveFlowGraph` local activity from the worker's
+ * graph when it starts (resolved once by the `resolveFlowGraph` activity from the worker's
  * registry, then carried in its input across continue-as-new), so adding, retiring or replacing
  * a flow never changes the commands a run in flight replays. Runs started before graphs were
  * recorded replay with {@link LEGACY_GRAPH}, the graph they ran with.

@@ -14,7 +14,6 @@ import {
   makeContinueAsNewFunc,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -51,7 +50,9 @@ import { ingest } from './ingest';
 export { backfillProgressQuery, pauseBackfillSignal, resumeBackfillSignal } from './backfill-api';
 
 const { planBackfill } = proxyActivities<Activities>({ ...ACTIVITY_OPTIONS, startToCloseTimeout: '5 minutes' });
-const { resolveFlowGraph } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds' });
+// A regular activity: a local activity's marker followed by the windowed-phases patch marker in
+// one workflow task did not replay when a query arrived on a worker without the run cached.
+const { resolveFlowGraph } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '10 seconds' } });
 
 /** Patch ID: a backfill resolves its graph when it starts (and carries it), instead of the fixed A -> {B, C} -> D. */
 export const BACKFILL_FLOW_GRAPH_PATCH = 'backfill-flow-graph';

@@ -6,11 +6,11 @@
  * siblings, and nothing downstream starts.
  *
  * The graph is fixed when the run starts and recorded in its history (the `resolveFlowGraph`
- * local activity), so adding, retiring or replacing a flow never changes what a run in flight
+ * activity), so adding, retiring or replacing a flow never changes what a run in flight
  * replays; runs started before graphs were recorded replay with the graph they had (A -> {B, C} -> D).
  */
 import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { executeChild, isCancellation, patched, proxyLocalActivities, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { executeChild, isCancellation, patched, proxyActivities, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   PipelineInput,
@@ -40,7 +40,9 @@ const ScheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTi
 /** Patch ID: the pipeline runs the graph it resolved when it started, instead of the fixed A -> {B, C} -> D. */
 export const FLOW_GRAPH_PATCH = 'pipeline-flow-graph';
 
-const { resolveFlowGraph } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds' });
+// A regular activity, not a local one: its result is an ordinary event, so the patch markers
+// after it replay in order whatever a query or signal does to the workflow task boundaries.
+const { resolveFlowGraph } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '10 seconds' } });
 
 /**
  * The partition a run processes when none is given: the last complete UTC day before its

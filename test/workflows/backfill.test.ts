@@ -18,6 +18,7 @@ import { startDevServerEnv, startStack, testWorkflowBundle, type TestStack } fro
 import { activityInputs, patchMarkers } from '../helpers/history';
 import { WINDOWED_PHASES_PATCH } from '../../src/workflows/windows';
 import { BACKFILL_FLOW_GRAPH_PATCH } from '../../src/workflows/backfill';
+import { FLOW_GRAPH } from '../../src/flows/registry';
 import { PLAN_AHEAD_PATCH } from '../../src/workflows/lanes';
 import type { PlanBackfillInput } from '../../src/activities/backfill';
 
@@ -202,12 +203,22 @@ describe('backfill on a real dev server', () => {
     expect(kids.map((k) => k.workflowId).sort()).toEqual(['features-c/BTC-USD/2024-03-02..2024-03-03', 'features-c/BTC-USD/2024-03-06']);
     expect((await ledger('BTC-USD', '2024-03-01', '2024-03-08', 'features_c')).every((m) => m.code_version === 'c-1.0.0')).toBe(true);
 
-    const forced = await runBackfill({ ...range, flows: ['ingest', 'features-c'], force: true, chunkDays: 4 });
-    expect(forced.result).toMatchObject({ total: 16, done: 8, skipped: 8 });
-    const forcedKids = await childrenOf(stack.client, backfillWorkflowId({ ...range, flows: ['ingest', 'features-c'] }), forced.started);
-    expect(forcedKids.map((k) => k.workflowId).sort()).toEqual(['features-c/BTC-USD/2024-03-01..2024-03-04', 'features-c/BTC-USD/2024-03-05..2024-03-08']);
+    // --force on ingest re-fetches every day (late or corrected data); the same data gives the
+    // same checksums, so by lineage nothing computed from it goes stale.
+    const refetched = await runBackfill({ ...range, flows: ['ingest'], force: true, chunkDays: 4 });
+    expect(refetched.result).toMatchObject({ total: 8, done: 8, skipped: 0 });
     const candlesAfter = await ledger('BTC-USD', '2024-03-01', '2024-03-08', 'candles');
-    expect(candlesAfter.map((m) => m.run_id)).toEqual(candlesBefore.map((m) => m.run_id));
+    expect(candlesAfter.map((m) => m.checksum)).toEqual(candlesBefore.map((m) => m.checksum));
+    expect(candlesAfter.every((m, i) => m.run_id !== candlesBefore[i].run_id)).toBe(true);
+    const current = await runBackfill({ ...range, flows: ['features-c'], chunkDays: 4 });
+    expect(current.result).toMatchObject({ total: 8, done: 0, skipped: 8 });
+
+    // --force on features redoes all of C and no ingest.
+    const forced = await runBackfill({ ...range, flows: ['features-c'], force: true, chunkDays: 4 });
+    expect(forced.result).toMatchObject({ total: 8, done: 8, skipped: 0 });
+    const forcedKids = await childrenOf(stack.client, backfillWorkflowId({ ...range, flows: ['features-c'] }), forced.started);
+    expect(forcedKids.map((k) => k.workflowId).sort()).toEqual(['features-c/BTC-USD/2024-03-01..2024-03-04', 'features-c/BTC-USD/2024-03-05..2024-03-08']);
+    expect((await ledger('BTC-USD', '2024-03-01', '2024-03-08', 'candles')).map((m) => m.run_id)).toEqual(candlesAfter.map((m) => m.run_id));
   });
 
   it('a chunk longer than an activity slice writes exactly what one child per day writes', async () => {
@@ -218,7 +229,7 @@ describe('backfill on a real dev server', () => {
     const checksums = async () =>
       Object.fromEntries(await Promise.all(assets.map(async (a) => [a, (await ledger('DOGE-USD', range.from, range.to, a)).map((m) => [m.partition, m.checksum, m.run_id])] as const)));
     const chunked = await runBackfill({ ...range, flows: ['evaluate'], withUpstream: true, chunkDays: 17 });
-    expect(chunked.result).toMatchObject({ status: 'completed', done: 4 * 17, failed: 0 });
+    expect(chunked.result).toMatchObject({ status: 'completed', done: FLOW_GRAPH.active.length * 17, failed: 0 });
     const before = await checksums();
     const daily = await runBackfill({ ...range, flows: ['features-b', 'features-c', 'evaluate'], force: true, chunkDays: 1 });
     expect(daily.result).toMatchObject({ status: 'completed', done: 3 * 17, failed: 0, children: 3 * 17 });
@@ -234,13 +245,15 @@ describe('backfill on a real dev server', () => {
   it('never runs more than `concurrency` children, continues as new, and still completes everything (evaluate with upstream)', async () => {
     const input: BackfillInput = { symbols: ['ETH-USD'], flows: ['evaluate'], from: '2024-04-01', to: '2024-04-06', withUpstream: true, chunkDays: 1, concurrency: 3, continueAsNewAfter: 5 };
     const { result, started } = await runBackfill(input);
-    expect(result).toMatchObject({ status: 'completed', total: 24, done: 24, skipped: 0, failed: 0, children: 24 });
+    // One child per day and flow: every active flow of the registry (ingest, each feature flow, evaluate).
+    const perDay = FLOW_GRAPH.active.length;
+    expect(result).toMatchObject({ status: 'completed', total: 6 * perDay, done: 6 * perDay, skipped: 0, failed: 0, children: 6 * perDay });
     expect(result.runs).toBeGreaterThan(1);
     const runs = (await runsOf(stack.client, backfillWorkflowId(input))).filter((r) => r.startTime.getTime() >= started);
     expect(runs.length).toBe(result.runs);
     expect(runs.slice(0, -1).every((r) => r.status === 'CONTINUED_AS_NEW')).toBe(true);
     const kids = await childrenOf(stack.client, backfillWorkflowId(input), started);
-    expect(kids).toHaveLength(24);
+    expect(kids).toHaveLength(6 * perDay);
     expect(kids.every((k) => k.outcome === 'completed')).toBe(true);
     expect(maxOverlap(kids)).toBeLessThanOrEqual(3);
     const evaluations = await ledger('ETH-USD', '2024-04-01', '2024-04-06', 'evaluations/c');
@@ -248,15 +261,16 @@ describe('backfill on a real dev server', () => {
   });
 
   it('pipelined windows: each flow waits for its upstream windows, windows overlap, continue-as-new mid-pipeline, a rerun skips all', async () => {
-    // 3 windows of 4 days, 2-day chunks: per window 2 ingest, 2 + 2 feature and 2 evaluate children.
+    // 3 windows of 4 days, 2-day chunks: per window and flow 2 children (ingest, each feature flow, evaluate).
+    const flows = FLOW_GRAPH.active.length;
     const input: BackfillInput = {
       symbols: ['DOGE-USD'], flows: ['evaluate'], from: '2024-05-01', to: '2024-05-12', withUpstream: true, chunkDays: 2, windowDays: 4, concurrency: 3, continueAsNewAfter: 7,
     };
     const { result, started, handle } = await runBackfill(input);
-    expect(result).toMatchObject({ status: 'completed', total: 48, done: 48, skipped: 0, failed: 0, children: 24 });
+    expect(result).toMatchObject({ status: 'completed', total: 12 * flows, done: 12 * flows, skipped: 0, failed: 0, children: 6 * flows });
     expect(result.runs).toBeGreaterThan(1);
     const kids = await childrenOf(stack.client, backfillWorkflowId(input), started);
-    expect(kids).toHaveLength(24);
+    expect(kids).toHaveLength(6 * flows);
     expect(kids.every((k) => k.outcome === 'completed')).toBe(true);
     expect(maxOverlap(kids)).toBeLessThanOrEqual(3);
     // The first run chose the pipeline (patch marker) and its continue-as-new chain kept it.
@@ -290,7 +304,7 @@ describe('backfill on a real dev server', () => {
     expect(evaluations.map((m) => m.partition)).toEqual(daysOf('2024-05-01', '2024-05-12'));
 
     const again = await runBackfill(input);
-    expect(again.result).toMatchObject({ status: 'completed', total: 48, done: 0, skipped: 48, children: 0 });
+    expect(again.result).toMatchObject({ status: 'completed', total: 12 * flows, done: 0, skipped: 12 * flows, children: 0 });
   });
 
   it('pipelined windows: a lane that planned around an upstream run which then failed plans that window again', async () => {
