@@ -75,6 +75,8 @@ export const FlowNode = z.object({
   kind: FlowKindSchema,
   upstream: z.array(FlowName),
   version: z.string().min(1),
+  /** Whole days of upstream history before a partition it reads (absent in graphs recorded before it). */
+  lookbackDays: z.number().int().min(0).max(366).optional(),
 });
 export type FlowNode = z.infer<typeof FlowNode>;
 
@@ -127,6 +129,12 @@ export const IngestInput = z
     heartbeatTimeoutSeconds: HeartbeatTimeoutSeconds.optional(),
     /** Task queue of the ingest activity (see {@link TaskQueueName}); the workflow's own queue when absent. */
     activityTaskQueue: TaskQueueName.optional(),
+    /**
+     * First look-back day: days from here to before `from` are ingested first when the ledger
+     * lacks them (best effort: a day the source has no data for is skipped), so the features of
+     * `from` never miss their look-back. The daily pipeline sets it; backfills plan look-back days.
+     */
+    lookbackFrom: IsoDate.optional(),
   })
   .and(PartitionRange);
 export type IngestInput = z.input<typeof IngestInput>;

@@ -3,12 +3,13 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { IngestInput, type PartitionRef } from '../contracts';
 import { partitionChecksum } from '../checksum';
-import { DAY_MS, dayStartMs, daysOf } from '../dates';
+import { addDays, DAY_MS, dayStartMs, daysOf } from '../dates';
 import { replacePartition } from '../db/partitions';
 import { CANDLE_VALUE_COLUMNS, type CandleColumns } from '../features/types';
 import { checkpoint, withHeartbeats } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
 import { PartitionTally } from './tally';
+import { ingestMissingLookback } from './ingest-lookback';
 import { invalidInput, parseInput } from '../failures';
 
 /** Rejects candles that are out of the day, unordered or not finite: bad data must not land. */
@@ -51,7 +52,8 @@ export function makeIngestCandles(deps: ActivityDeps) {
     }
     const { workflowId, runId } = callerRun(ctx.info);
     const tally = new PartitionTally();
-    for (const day of daysOf(input.from, input.to)) {
+    /** Fetches, checks and writes one day; resolves once its write is under way. */
+    const ingestDay = async (day: string, into: PartitionTally): Promise<void> => {
       await checkpoint(ctx, { day });
       const fetched = await withHeartbeats(ctx, { day }, () =>
         source.fetchDay(input.symbol, day, { signal: ctx.cancellationSignal, onProgress: (d) => ctx.heartbeat({ day, d }) }),
@@ -72,8 +74,12 @@ export function makeIngestCandles(deps: ActivityDeps) {
         },
         ledger: { code_version: source.version, workflow_id: workflowId, run_id: runId, checksum, materialized_at: Date.now() },
       });
-      await tally.add(checksum, written);
+      await into.add(checksum, written);
+    };
+    if (input.lookbackFrom && input.lookbackFrom < input.from) {
+      await ingestMissingLookback(deps, ctx, input.symbol, input.lookbackFrom, addDays(input.from, -1), ingestDay);
     }
+    for (const day of daysOf(input.from, input.to)) await ingestDay(day, tally);
     await tally.flush();
     ctx.log.info('ingested candles', { rows: tally.rows, partitions: tally.partitions, source: source.name });
     return {

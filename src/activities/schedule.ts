@@ -53,12 +53,18 @@ export async function currentDays(db: Db, graph: FlowGraph, symbol: string, from
   return daysOf(from, to).filter((d) => good.get(d) === lines.length);
 }
 
-/** The first day the ledger has anything for `symbol`. */
+/**
+ * The first day anything beyond candles was materialized for `symbol`: where the days someone
+ * asked for start. Candles alone do not count, because the daily pipeline also ingests the
+ * look-back days before its day; counting them would push the history back by that much on
+ * every run and make each catch-up redo the days before it.
+ */
 async function firstLedgerDay(db: Db, symbol: string): Promise<string | undefined> {
   const row = await db.kysely
     .selectFrom('materializations')
     .select((eb) => eb.fn.min('partition').as('first'))
     .where('symbol', '=', symbol)
+    .where('asset', '!=', 'candles')
     .executeTakeFirst();
   return row?.first ?? undefined;
 }

@@ -6,6 +6,7 @@
  * recorded replay with {@link LEGACY_GRAPH}, the graph they ran with.
  */
 import type { FlowGraphSnapshot, FlowNode } from '../contracts';
+import { MINUTES_PER_DAY } from '../dates';
 import type { FlowGraph } from './graph';
 
 /** The graph of every run started before runs recorded their graph: A -> {B, C} -> D. */
@@ -21,7 +22,13 @@ export const LEGACY_GRAPH: FlowGraphSnapshot = {
 /** The active part of a graph as a run records it: ids, kinds, upstreams and versions, in topological order. */
 export function snapshotOf(graph: FlowGraph): FlowGraphSnapshot {
   return {
-    flows: graph.active.map((f) => ({ id: f.id, kind: f.kind, upstream: [...f.upstream], version: f.version })) as FlowNode[],
+    flows: graph.active.map((f) => ({
+      id: f.id,
+      kind: f.kind,
+      upstream: [...f.upstream],
+      version: f.version,
+      lookbackDays: Math.ceil(f.lookbackMinutes / MINUTES_PER_DAY),
+    })) as FlowNode[],
   };
 }
 

@@ -22,7 +22,7 @@ import {
   type PartitionRef,
   type PipelineResult,
 } from '../contracts';
-import { lastCompleteDay } from '../dates';
+import { addDays, lastCompleteDay } from '../dates';
 import { parseInput } from '../failures';
 import { algorithmOf, evaluatedFlows, LEGACY_GRAPH } from '../flows/snapshot';
 import { rootCauseLine } from './root-cause';
@@ -95,8 +95,15 @@ export async function pipeline(rawInput: PipelineInput): Promise<PipelineResult>
     let ref: FlowRef;
     if (node.kind === 'ingest') {
       const ingestQueue = input.ingestTaskQueue ? { activityTaskQueue: input.ingestTaskQueue } : {};
+      // The day's features read the days before it: ingest those first where they are missing.
+      const lookback = Math.max(0, ...graph.flows.map((f) => f.lookbackDays ?? 0));
+      const lookbackFrom = lookback ? { lookbackFrom: addDays(date, -lookback) } : {};
       ref = await childWaitingOutConflicts(
-        () => executeChild(ingest, { args: [{ ...range, source: input.source, ...ingestQueue }], ...childOptions({ flow: node.id, ...range, source: input.source }) }),
+        () =>
+          executeChild(ingest, {
+            args: [{ ...range, source: input.source, ...ingestQueue, ...lookbackFrom }],
+            ...childOptions({ flow: node.id, ...range, source: input.source }),
+          }),
         waitSeconds,
       );
     } else if (node.kind === 'features') {
