@@ -72,6 +72,8 @@ export interface LedgerFact {
   readonly materializedAt: number;
   /** The partition's checksum (absent for runs assumed in flight: their data is not written yet). */
   readonly checksum?: string;
+  /** A run of this backfill in flight will write it at the current version, from current inputs. */
+  readonly assumed?: boolean;
 }
 
 /** One recorded input of a materialization (its lineage): which partition it read, and that partition's checksum then ('' = absent). */
@@ -95,6 +97,7 @@ export function staleReason(
   directInputs: ReadonlyArray<LedgerFact | undefined>,
 ): string | undefined {
   if (version !== undefined && fact.codeVersion !== version) return `version ${fact.codeVersion}, current ${version}`;
+  if (fact.assumed) return undefined;
   if (lineage?.length) {
     for (const input of lineage) {
       const now = lookup(input.asset, input.partition);
@@ -186,7 +189,7 @@ function withAssumed(req: PhasePlanRequest): Map<string, LedgerFact> {
     const node = nodeOf(req.graph, run.flow);
     if (run.symbol !== req.symbol || own.has(node.asset)) continue;
     const codeVersion = node.version ?? 'assumed';
-    for (const day of daysOf(run.from, run.to)) facts.set(`${node.asset}/${day}`, { asset: node.asset, partition: day, codeVersion, materializedAt: Number.MAX_SAFE_INTEGER });
+    for (const day of daysOf(run.from, run.to)) facts.set(`${node.asset}/${day}`, { asset: node.asset, partition: day, codeVersion, materializedAt: Number.MAX_SAFE_INTEGER, assumed: true });
   }
   return facts;
 }

@@ -6,13 +6,11 @@
  * after missed slots fills the gap, a day done by hand is skipped, overlapping runs never do a
  * day twice, and `schedule backfill` over Monday to Monday leaves no day missing.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { runCli } from '../helpers/run-cli';
 import { ApplicationFailure } from '@temporalio/common';
 import { ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PartitionState } from '../../src/cli/assets';
-import { PROJECT_ROOT } from '../../src/config';
 import { ScheduledRunResult } from '../../src/contracts';
 import { pipelineWorkflowId } from '../../src/ids';
 import { createOrUpdatePipelineSchedule, pipelineScheduleId, SCHEDULE_TIMEZONE, scheduledWorkflowIdPrefix } from '../../src/schedule';
@@ -68,26 +66,6 @@ async function takeSlots(handle: ScheduleHandle, slots: readonly string[]): Prom
     const t = new Date(slot);
     await handle.backfill({ start: t, end: new Date(t.getTime() + 60_000), overlap: ScheduleOverlapPolicy.BUFFER_ALL });
   }
-}
-
-/** Runs the CLI with the project's tsx against the test stack; resolves with its exit code and output. */
-function runCli(stack: TestStack, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    TEMPORAL_ADDRESS: stack.env.address,
-    TEMPORAL_NAMESPACE: stack.config.temporal.namespace,
-    FEATUREFLOW_TASK_QUEUE: stack.config.taskQueue,
-    FEATUREFLOW_DATA_DIR: stack.dataDir,
-    DATABASE_URL: stack.config.databaseUrl,
-  };
-  return new Promise((resolve) => {
-    const child = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['src/client.ts', ...args], { cwd: PROJECT_ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('daily pipeline schedule on a real dev server', () => {
