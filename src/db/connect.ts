@@ -57,6 +57,10 @@ function partitionCache(target: DatabaseTarget, keepsNegativeZero: boolean): Par
 export async function openDatabase(target: DatabaseTarget): Promise<Db> {
   if (isPostgresUrl(target.url)) {
     const pool = new Pool({ connectionString: target.url, max: 8, connectionTimeoutMillis: 10_000 });
+    // An idle connection the server dropped (a restart, a failover) is an 'error' on the pool;
+    // unhandled, it would kill the process. The pool discards it; the next query reconnects
+    // and the storage retry (transient.ts) waits out the outage.
+    pool.on('error', () => undefined);
     try {
       const client = await pool.connect();
       client.release();
