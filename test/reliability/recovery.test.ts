@@ -4,7 +4,9 @@
  * 1. a worker killed while its activity is in flight costs at most ~15 s: the retry's start
  *    time, read from the history, is within 15 s of the activity being scheduled;
  * 2. a backfill cancelled right after its worker died closes within 15 s (history times), with
- *    every in-flight child CANCELED, not FAILED with "Heartbeat timeout".
+ *    every in-flight child CANCELED, not FAILED with "Heartbeat timeout";
+ * 3. a SQLite database locked by another process for longer than the busy timeout (a real
+ *    SQLITE_BUSY) is waited out: the backfill completes, every activity on its first attempt.
  * The activity is held in flight deterministically: ingest from a fake Coinbase that does not
  * answer until the test lets it.
  */
@@ -12,16 +14,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type http from 'node:http';
+import SQLite from 'better-sqlite3';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { BackfillInput, IngestInput } from '../../src/contracts';
+import { BackfillResult, type BackfillInput, type IngestInput } from '../../src/contracts';
 import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS } from '../../src/workflows/common';
 import { startFakeCoinbase, type FakeCoinbase } from '../helpers/fake-coinbase';
-import { startDevServerEnv } from '../helpers/stack';
-import { waitUntil } from './chaos';
+import { startDevServerEnv, startStack } from '../helpers/stack';
+import { sleep, waitUntil } from './chaos';
 import { WorkerProcess } from './worker-process';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -153,5 +156,35 @@ describe('recovery from a dead worker (default heartbeat timeout)', () => {
     console.log(`cancel with a dead worker: the backfill closed ${(closeMs / 1000).toFixed(1)} s after the cancel request`);
     expect(closeMs).toBeLessThanOrEqual(KILL_COST_LIMIT_MS);
   }, 120_000);
-});
 
+  test('a database locked by another process past the busy timeout: the backfill rides it out, no failed partition, no activity retry', async () => {
+    const stack = await startStack({ server });
+    try {
+      const lock = new SQLite(stack.config.databaseUrl);
+      // Longer than the 15 s busy timeout of every featureflow connection: writes get SQLITE_BUSY.
+      const LOCK_MS = 17_000;
+      lock.exec('begin immediate');
+      const input: BackfillInput = { symbols: ['BTC-USD'], flows: ['ingest'], from: '2024-03-01', to: '2024-03-04', chunkDays: 2, concurrency: 2 };
+      const handle = await stack.client.workflow.start('backfill', { taskQueue: stack.config.taskQueue, workflowId: `recovery-busy/${stack.config.taskQueue}`, args: [input] });
+      await sleep(LOCK_MS);
+      lock.exec('commit');
+      lock.close();
+      const result = BackfillResult.parse(await handle.result());
+      expect(result.failures).toEqual([]);
+      expect(result).toMatchObject({ status: 'completed', failed: 0 });
+      // Each child's activity finished on its first attempt: neither a heartbeat timeout nor an error reached Temporal.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const children = events.map((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId).filter((id): id is string => !!id);
+      expect(children).toHaveLength(2);
+      for (const id of children) {
+        const childEvents = (await stack.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+        const attempts = childEvents.map((e) => e.activityTaskStartedEventAttributes?.attempt).filter((a) => a !== undefined);
+        expect(attempts).toEqual([1]);
+      }
+      const ledger = await stack.db.kysely.selectFrom('materializations').select(['partition']).where('asset', '=', 'candles').orderBy('partition').execute();
+      expect(ledger.map((r) => r.partition)).toEqual(['2024-03-01', '2024-03-02', '2024-03-03', '2024-03-04']);
+    } finally {
+      await stack.stop();
+    }
+  }, 120_000);
+});
