@@ -15,14 +15,12 @@ import {
   type ActivityOptions,
   type ChildWorkflowOptions,
 } from '@temporalio/workflow';
+import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS } from '../contracts';
 import { NON_RETRYABLE_TYPES } from '../failures';
 import { flowWorkflowId } from '../ids';
 import { flowSearchAttributes, runSummary, type ChildRun } from '../run-metadata';
 
 export { runSummary } from '../run-metadata';
-
-/** Default heartbeat timeout of every activity, seconds (a run can set its own: `heartbeatTimeoutSeconds`). */
-export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 10;
 
 /**
  * Activity options of every flow: retries are for transient faults (a locked database, a
