@@ -2,7 +2,7 @@
  * Recovery speed and cancellation with a dead worker, on a real dev server with real worker
  * PROCESSES (SIGKILLed), default activity options (no per-run heartbeat override):
  * 1. a worker killed while its activity is in flight costs at most ~15 s: the retry's start
- *    time, read from the history, is within 15 s of the activity being scheduled;
+ *    (from the history) is within 15 s of the dead worker's last heartbeat (server time);
  * 2. a backfill cancelled right after its worker died closes within 15 s (history times), with
  *    every in-flight child CANCELED, not FAILED with "Heartbeat timeout";
  * 3. a SQLite database locked by another process for longer than the busy timeout (a real
@@ -28,7 +28,7 @@ import { WorkerProcess } from './worker-process';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-/** What "a kill costs at most ~15 s" allows between the activity's schedule and its retry's start. */
+/** What "a kill costs at most ~15 s" allows: dead worker's last heartbeat to retry start; cancel request to close. */
 const KILL_COST_LIMIT_MS = 15_000;
 
 describe('recovery from a dead worker (default heartbeat timeout)', () => {
@@ -85,7 +85,7 @@ describe('recovery from a dead worker (default heartbeat timeout)', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('a worker killed mid-activity costs at most ~15 s: the retry starts within 15 s of the schedule (history)', async () => {
+  test('a worker killed mid-activity costs at most ~15 s: the retry starts within 15 s of its last heartbeat (server times)', async () => {
     const taskQueue = `recovery-kill-${process.pid}-${++names}`;
     const first = newWorker('kill-first', taskQueue);
     await first.start();
@@ -94,21 +94,25 @@ describe('recovery from a dead worker (default heartbeat timeout)', () => {
     const handle = await server.client.workflow.start('ingest', { taskQueue, workflowId: `recovery-kill/${taskQueue}`, args: [input] });
     // The activity is in flight on the first worker once the exchange sees its request.
     await waitUntil(() => held.length > 0, 'the ingest activity to call the exchange', 60_000);
+    // Another worker is already up, as in production: its start-up time is not what is measured.
+    await newWorker('kill-second', taskQueue).start();
     await first.kill();
     release();
-    await newWorker('kill-second', taskQueue).start();
+    // The dead worker's last sign of life, as the server recorded it.
+    const pending = (await handle.describe()).raw.pendingActivities ?? [];
+    expect(pending).toHaveLength(1);
+    const lastHeartbeatMs = tsToMs(pending[0].lastHeartbeatTime ?? pending[0].lastStartedTime);
     await handle.result();
 
     const events = (await handle.fetchHistory()).events ?? [];
-    const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes);
     const started = events.find((e) => e.activityTaskStartedEventAttributes);
     const attrs = started?.activityTaskStartedEventAttributes;
     // The completed attempt is the second; the first ended by its heartbeat timeout.
     expect(attrs?.attempt).toBe(2);
     expect(attrs?.lastFailure?.timeoutFailureInfo?.timeoutType).toBe(temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT);
-    const costMs = eventMs(started!) - eventMs(scheduled!);
-    console.log(`worker kill: retry started ${(costMs / 1000).toFixed(1)} s after the activity was scheduled (heartbeat timeout ${DEFAULT_HEARTBEAT_TIMEOUT_SECONDS} s)`);
-    expect(costMs).toBeGreaterThanOrEqual(DEFAULT_HEARTBEAT_TIMEOUT_SECONDS * 1000 - 2_000);
+    const costMs = eventMs(started!) - lastHeartbeatMs;
+    console.log(`worker kill: retry started ${(costMs / 1000).toFixed(1)} s after the dead worker's last heartbeat (heartbeat timeout ${DEFAULT_HEARTBEAT_TIMEOUT_SECONDS} s)`);
+    expect(costMs).toBeGreaterThanOrEqual(DEFAULT_HEARTBEAT_TIMEOUT_SECONDS * 1000 - 500);
     expect(costMs).toBeLessThanOrEqual(KILL_COST_LIMIT_MS);
   }, 120_000);
 
@@ -125,10 +129,10 @@ describe('recovery from a dead worker (default heartbeat timeout)', () => {
     const handle = await server.client.workflow.start('backfill', { taskQueue, workflowId: `recovery-cancel/${taskQueue}`, args: [input] });
     // Both children's activities are in flight on the first worker.
     await waitUntil(() => held.length >= 2, 'both ingest activities to call the exchange', 60_000);
+    // Another worker is up (it runs the workflow tasks); the dead one's activities are never answered.
+    await newWorker('cancel-second', taskQueue).start();
     await first.kill();
     await handle.cancel();
-    // A supervisor restarts the worker; the dead one's activities are never answered.
-    await newWorker('cancel-second', taskQueue).start();
     const outcome = await handle.result().then(
       () => undefined,
       (err: unknown) => err,
