@@ -1,6 +1,7 @@
 /**
- * What every flow workflow shares: activity retry policy, child-workflow options (business
- * IDs, search attributes, Web UI summaries) and the fail-fast sibling helper.
+ * What every flow workflow shares: activity retry policy and timeouts, cancellation of an
+ * activity whose worker died, child-workflow options (business IDs, search attributes, Web UI
+ * summaries) and the fail-fast sibling helper.
  * Deterministic: no I/O, no clocks or randomness outside Temporal's APIs.
  */
 import {
@@ -26,8 +27,8 @@ export { runSummary } from '../run-metadata';
  * Activity options of every flow: retries are for transient faults (a locked database, a
  * flaky network) with exponential backoff; the error types in NON_RETRYABLE_TYPES fail at once.
  * The heartbeat timeout is how long a dead worker's activity waits before Temporal retries it
- * elsewhere: activities heartbeat every 2 s while they run (`keepAlive` in
- * src/activities/cancellation.ts), so 10 s is five missed heartbeats (docs/reliability.md).
+ * elsewhere: activities heartbeat while they run (`keepAlive` in src/activities/cancellation.ts;
+ * the SDK sends one every 2 s at most), so 10 s is five missed heartbeats (docs/reliability.md).
  */
 export const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
