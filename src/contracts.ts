@@ -106,11 +106,14 @@ const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex dige
 const Count = z.number().int().nonnegative();
 
 /**
- * Optional per-run activity heartbeat timeout, seconds (default: ACTIVITY_OPTIONS, 1 minute): how
- * long Temporal waits for a heartbeat before it retries the activity, e.g. after its worker died.
+ * Optional per-run activity heartbeat timeout, seconds (default {@link DEFAULT_HEARTBEAT_TIMEOUT_SECONDS}):
+ * how long Temporal waits for a heartbeat before it retries the activity, e.g. after its worker died.
  * It travels in the flow input so the workflow code stays deterministic (crash tests use a few seconds).
  */
 export const HeartbeatTimeoutSeconds = z.number().int().min(1).max(3600);
+
+/** Heartbeat timeout of every activity unless a run sets its own; see docs/reliability.md. */
+export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 10;
 
 /**
  * A Temporal task queue name. Used for the optional ingest queue: when a run names one, its

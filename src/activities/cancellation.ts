@@ -7,6 +7,24 @@ import { setImmediate } from 'node:timers/promises';
 import type { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 
+/** The last checkpoint of each running activity, which keep-alive heartbeats repeat. */
+const progress = new WeakMap<Context, Record<string, unknown>>();
+
+/** How often {@link keepAlive} heartbeats; the SDK sends at most one heartbeat per 2 s (src/worker.ts). */
+export const KEEP_ALIVE_MS = 1000;
+
+/**
+ * Heartbeats every `intervalMs` until the returned function is called, repeating the last
+ * checkpoint's details. A heartbeat says "this worker is alive", which is all the heartbeat
+ * timeout is for; without this, any wait longer than the timeout with no partition boundary in
+ * it (a busy SQLite lock, a storage retry riding out an outage, a slow read) would look like a
+ * dead worker and start a second attempt next to the first. A worker that dies stops the timer.
+ */
+export function keepAlive(ctx: Context, intervalMs = KEEP_ALIVE_MS): () => void {
+  const timer = setInterval(() => ctx.heartbeat({ ...progress.get(ctx), alive: true }), intervalMs);
+  return () => clearInterval(timer);
+}
+
 /**
  * Lets the event loop run, heartbeats `details` and throws a CancelledFailure if cancellation
  * has been requested. Yielding matters: a partition's work can be all in memory (cached reads,
@@ -15,6 +33,7 @@ import { CancelledFailure } from '@temporalio/common';
  */
 export async function checkpoint(ctx: Context, details: Record<string, unknown>): Promise<void> {
   await setImmediate();
+  progress.set(ctx, details);
   ctx.heartbeat(details);
   if (ctx.cancellationSignal.aborted) {
     throw new CancelledFailure(`activity ${ctx.info.activityType} cancelled before ${JSON.stringify(details)}; finished partitions are kept`);

@@ -11,6 +11,7 @@ import {
   BackfillProgress,
   BackfillResult,
   DEFAULT_CHUNK_DAYS,
+  DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
   FlowName,
   IsoDate,
   MarketSymbol,
@@ -50,6 +51,7 @@ const BackfillOptions = z
     chunkDays: int.optional(),
     maxFailures: int.optional(),
     conflictWaitSeconds: int.optional(),
+    heartbeatTimeout: int.optional(),
     withUpstream: z.boolean().optional(),
     force: z.boolean().optional(),
     detach: z.boolean().optional(),
@@ -192,6 +194,7 @@ export function registerBackfill(program: Command): void {
     .option('--chunk-days <k>', `days per child workflow (1-366, default ${DEFAULT_CHUNK_DAYS})`)
     .option('--max-failures <n>', 'stop starting children after this many failures', '10')
     .option('--conflict-wait-seconds <s>', 'how long to wait out a child ID held by another run, e.g. the daily pipeline on the same day (default 600; 0 = fail the partition at once)')
+    .option('--heartbeat-timeout <s>', `seconds without a heartbeat before a dead worker's activity is retried elsewhere (1-3600, default ${DEFAULT_HEARTBEAT_TIMEOUT_SECONDS})`)
     .option('--with-upstream', 'run missing upstream flows first instead of failing those partitions')
     .option('--force', 'redo selected feature/evaluate partitions even when current (never ingest)')
     .option('--detach', 'start and return at once, printing the workflow id')
@@ -206,6 +209,7 @@ export function registerBackfill(program: Command): void {
         chunkDays: opts.chunkDays,
         maxFailures: opts.maxFailures,
         ...(opts.conflictWaitSeconds !== undefined ? { conflictWaitSeconds: opts.conflictWaitSeconds } : {}),
+        ...(opts.heartbeatTimeout !== undefined ? { heartbeatTimeoutSeconds: opts.heartbeatTimeout } : {}),
         withUpstream: opts.withUpstream ?? false,
         force: opts.force ?? false,
         source: cliConfig().source,

@@ -6,10 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { Pool, types } from 'pg';
 import type { Database, Db } from './schema';
-import { migrations } from './migrations';
+import { MIGRATIONS } from './migrations';
+import { runMigrations } from './migrations/runner';
 import { ensureFeatureTables } from './feature-tables';
 import { FLOW_GRAPH } from '../flows/registry';
 import type { FlowDefinition } from '../flows/types';
@@ -56,6 +57,10 @@ function partitionCache(target: DatabaseTarget, keepsNegativeZero: boolean): Par
 export async function openDatabase(target: DatabaseTarget): Promise<Db> {
   if (isPostgresUrl(target.url)) {
     const pool = new Pool({ connectionString: target.url, max: 8, connectionTimeoutMillis: 10_000 });
+    // An idle connection the server dropped (a restart, a failover) is an 'error' on the pool;
+    // unhandled, it would kill the process. The pool discards it; the next query reconnects
+    // and the storage retry (transient.ts) waits out the outage.
+    pool.on('error', () => undefined);
     try {
       const client = await pool.connect();
       client.release();
@@ -96,17 +101,15 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
   };
 }
 
-/** Brings the schema up to date; safe to call on every start (and from several processes). */
+/**
+ * Brings the schema up to date; safe to call on every start, from several processes at once,
+ * and after a crash mid-migration (each step is atomic; see `migrations/runner.ts`).
+ */
 export async function migrateToLatest(db: Db): Promise<void> {
-  const migrator = new Migrator({
-    db: db.kysely,
-    provider: { getMigrations: async () => migrations },
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) {
-    const reason = error instanceof Error ? error.message : String(error ?? '');
-    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed on ${db.description}: ${reason}`);
+  try {
+    await runMigrations(db.kysely as unknown as Kysely<unknown>, db.dialect, MIGRATIONS);
+  } catch (err) {
+    throw new Error(`Database migration failed on ${db.description}: ${(err as Error).message}`, { cause: err });
   }
 }
 

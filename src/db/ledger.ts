@@ -4,6 +4,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, Materialization, MaterializationsTable } from './schema';
+import { withStorageRetry } from './transient';
 
 /** The ledger asset of D's scores of one feature flow (`evaluations/c`): each flow's evaluation is current on its own. */
 export function evaluationAsset(algorithmId: string): string {
@@ -53,7 +54,10 @@ export interface LedgerQuery {
   readonly assets?: readonly string[];
 }
 
-/** Ledger rows for a symbol and inclusive day range, ordered by asset then partition. */
+/**
+ * Ledger rows for a symbol and inclusive day range, ordered by asset then partition. Transient
+ * storage errors are waited out, so call it outside transactions.
+ */
 export async function listMaterializations(db: Kysely<Database>, q: LedgerQuery): Promise<Materialization[]> {
   let query = db
     .selectFrom('materializations')
@@ -62,7 +66,8 @@ export async function listMaterializations(db: Kysely<Database>, q: LedgerQuery)
     .where('partition', '>=', q.from)
     .where('partition', '<=', q.to);
   if (q.assets?.length) query = query.where('asset', 'in', [...q.assets]);
-  return query.orderBy('asset').orderBy('partition').execute();
+  const ordered = query.orderBy('asset').orderBy('partition');
+  return withStorageRetry(`read the ledger of ${q.symbol}`, () => ordered.execute());
 }
 
 /** Day -> checksum of the ledger rows of one asset (e.g. from {@link listMaterializations}), for reads through the partition cache. */

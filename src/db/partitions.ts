@@ -10,6 +10,7 @@ import { evaluationAsset, recordLineage, recordMaterialization } from './ledger'
 import type { Database, Db, EvaluationsTable, MaterializationsTable } from './schema';
 import type { PartitionCache, StagedDay } from './partition-cache';
 import { sqliteReplacePartition } from './sqlite-fast';
+import { withStorageRetry } from './transient';
 
 /** One partition's replacement: where it goes, its rows, and its ledger entry. */
 export type PartitionWrite = SeriesWrite | EvaluationWrite;
@@ -82,7 +83,9 @@ export async function replacePartition(db: Db, w: PartitionWrite): Promise<numbe
   try {
     // SQLite's I/O thread writes the cache's copy (shared memory, the values as SQLite stores
     // them): one copy of the day instead of one for the cache and one to hand to the thread.
-    rows = await writePartition(db, staged && db.io && !isEvaluationWrite(w) ? { ...w, batch: { ...w.batch, arrays: stagedArrays(w.batch.arrays, staged) } } : w);
+    const write = staged && db.io && !isEvaluationWrite(w) ? { ...w, batch: { ...w.batch, arrays: stagedArrays(w.batch.arrays, staged) } } : w;
+    // One transaction, so a retry after a transient error (busy, disk full, server restart) is exact.
+    rows = await withStorageRetry(`write ${w.table} ${w.symbol} ${w.partition}`, () => writePartition(db, write));
   } catch (err) {
     if (staged) db.recent?.discard(staged);
     throw err;

@@ -9,11 +9,16 @@ import type { CachedDay } from './partition-cache';
 import type { Kysely } from 'kysely';
 import type { Db } from './schema';
 import { sqliteReadColumns } from './sqlite-fast';
+import { withStorageRetry } from './transient';
 
 const toNumber = (v: number | null): number => (v === null ? Number.NaN : Number(v));
 
-/** Candles of `symbol` with `fromMs <= ts < toMs`, in time order. */
+/** Candles of `symbol` with `fromMs <= ts < toMs`, in time order (transient storage errors are waited out). */
 export async function readCandles(db: Db, symbol: string, fromMs: number, toMs: number): Promise<CandleColumns> {
+  return withStorageRetry(`read candles ${symbol}`, () => readCandlesOnce(db, symbol, fromMs, toMs));
+}
+
+async function readCandlesOnce(db: Db, symbol: string, fromMs: number, toMs: number): Promise<CandleColumns> {
   if (db.sqlite) {
     const { ts, values } = db.io
       ? await db.io.read('candles', symbol, CANDLE_VALUE_COLUMNS, fromMs, toMs)
@@ -53,8 +58,22 @@ export async function readCandles(db: Db, symbol: string, fromMs: number, toMs: 
 /** A time-series table's name. */
 export type SeriesTable = string;
 
-/** Chosen columns of a time-series table (candles or a feature table) for `fromMs <= ts < toMs`, with their timestamps. */
+/**
+ * Chosen columns of a time-series table (candles or a feature table) for `fromMs <= ts < toMs`,
+ * with their timestamps (transient storage errors are waited out).
+ */
 export async function readColumns(
+  db: Db,
+  table: SeriesTable,
+  symbol: string,
+  columns: readonly string[],
+  fromMs: number,
+  toMs: number,
+): Promise<{ ts: Float64Array; values: Record<string, Float64Array> }> {
+  return withStorageRetry(`read ${table} ${symbol}`, () => readColumnsOnce(db, table, symbol, columns, fromMs, toMs));
+}
+
+async function readColumnsOnce(
   db: Db,
   table: SeriesTable,
   symbol: string,

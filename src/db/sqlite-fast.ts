@@ -100,7 +100,9 @@ export function sqliteReplacePartition(sqlite: SQLite.Database, w: PartitionWrit
     return run.immediate();
   } catch (err) {
     // Name the partition: "NOT NULL constraint failed" alone does not say what was being written.
-    throw new Error(`Writing ${w.table} ${w.symbol} ${w.partition} failed (rolled back): ${(err as Error).message}`, { cause: err });
+    // Keeps SQLite's code too: it crosses the I/O thread boundary, and says whether a retry can help.
+    const wrapped = new Error(`Writing ${w.table} ${w.symbol} ${w.partition} failed (rolled back): ${(err as Error).message}`, { cause: err });
+    throw Object.assign(wrapped, { code: (err as { code?: unknown }).code });
   }
 }
 

@@ -3,15 +3,17 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FeaturesInput, type FeatureRef } from '../contracts';
 import { parseInput } from '../failures';
-import { ACTIVITY_OPTIONS, activityOptionsFor, runSummary } from './common';
+import { ACTIVITY_OPTIONS, activityOptionsFor, cancelledIfWorkerLost, runSummary } from './common';
 
 const { computeFeatures } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
 /** Computes and stores the algorithm's features for the range (its upstream partitions must be materialized). */
 export async function features(rawInput: FeaturesInput): Promise<FeatureRef> {
   const input = parseInput(FeaturesInput, rawInput, 'features');
-  return computeFeatures.executeWithOptions(
-    { ...activityOptionsFor(input), summary: `compute ${runSummary({ flow: `features-${input.algorithm}`, ...input })}` },
-    [input],
+  return cancelledIfWorkerLost(
+    computeFeatures.executeWithOptions(
+      { ...activityOptionsFor(input), summary: `compute ${runSummary({ flow: `features-${input.algorithm}`, ...input })}` },
+      [input],
+    ),
   );
 }

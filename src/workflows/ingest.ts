@@ -3,7 +3,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { IngestInput, type PartitionRef } from '../contracts';
 import { parseInput } from '../failures';
-import { ACTIVITY_OPTIONS, activityOptionsFor, runSummary } from './common';
+import { ACTIVITY_OPTIONS, activityOptionsFor, cancelledIfWorkerLost, runSummary } from './common';
 
 const { ingestCandles } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
@@ -12,8 +12,10 @@ export async function ingest(rawInput: IngestInput): Promise<PartitionRef> {
   const input = parseInput(IngestInput, rawInput, 'ingest');
   // Routed to the ingest queue only when the input names one: older runs replay as they ran.
   const queue = input.activityTaskQueue ? { taskQueue: input.activityTaskQueue } : {};
-  return ingestCandles.executeWithOptions(
-    { ...activityOptionsFor(input), ...queue, summary: `fetch + upsert ${runSummary({ flow: 'ingest', ...input })}` },
-    [input],
+  return cancelledIfWorkerLost(
+    ingestCandles.executeWithOptions(
+      { ...activityOptionsFor(input), ...queue, summary: `fetch + upsert ${runSummary({ flow: 'ingest', ...input })}` },
+      [input],
+    ),
   );
 }

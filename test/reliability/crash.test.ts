@@ -25,7 +25,7 @@ import { WorkerProcess } from './worker-process';
 /**
  * The crashed backfill: ingest, features B and C and evaluate over 30 days in 3-day children,
  * two at a time — 40 children, long enough to be killed 10+ times. A 5 s heartbeat timeout lets
- * Temporal retry a killed worker's activity within seconds (the default is 60 s).
+ * Temporal retry a killed worker's activity within seconds (the default is 10 s: test/reliability/recovery.test.ts).
  */
 const INPUT: BackfillInput = {
   symbols: ['BTC-USD'],

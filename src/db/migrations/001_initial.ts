@@ -1,76 +1,86 @@
 /** Candles, the two feature tables, evaluations and the materialization ledger. */
-import { sql, SqliteAdapter, type Kysely } from 'kysely';
+import { sql, type ColumnDataType, type CreateTableBuilder, type Kysely } from 'kysely';
+import type { DialectKind } from '../schema';
+import { tableExists } from './existing';
 
 const FEATURE_B_COLUMNS = ['log_return', 'ret_mean_15', 'ret_mean_60', 'vol_15', 'vol_60', 'range_pct', 'volume_z_60'];
 const FEATURE_C_COLUMNS = ['ewma_vol_30', 'rsi_14', 'zscore_close_120', 'momentum_30'];
 
-/** Creates the initial schema (works unchanged on SQLite and PostgreSQL). */
-export async function up(db: Kysely<unknown>): Promise<void> {
-  // On SQLite the time-series tables are clustered by their key (symbol, ts): one B-tree per
-  // row instead of a rowid table plus an index, which halves the work of bulk writes and makes
-  // range reads sequential. PostgreSQL has no such option and needs none.
-  const clustered = db.getExecutor().adapter instanceof SqliteAdapter ? sql`without rowid` : sql``;
-  await db.schema
-    .createTable('candles')
-    .addColumn('symbol', 'text', (c) => c.notNull())
-    .addColumn('ts', 'bigint', (c) => c.notNull())
-    .addColumn('partition', 'text', (c) => c.notNull())
-    .addColumn('open', 'double precision', (c) => c.notNull())
-    .addColumn('high', 'double precision', (c) => c.notNull())
-    .addColumn('low', 'double precision', (c) => c.notNull())
-    .addColumn('close', 'double precision', (c) => c.notNull())
-    .addColumn('volume', 'double precision', (c) => c.notNull())
-    .addColumn('source', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('candles_pk', ['symbol', 'ts'])
-    .modifyEnd(clustered)
-    .execute();
+/** One column: name, type, and whether it is NOT NULL. */
+type Column = readonly [name: string, type: ColumnDataType, notNull: boolean];
 
-  for (const [table, columns] of [
-    ['features_b', FEATURE_B_COLUMNS],
-    ['features_c', FEATURE_C_COLUMNS],
-  ] as const) {
-    let builder = db.schema
-      .createTable(table)
-      .addColumn('symbol', 'text', (c) => c.notNull())
-      .addColumn('ts', 'bigint', (c) => c.notNull())
-      .addColumn('partition', 'text', (c) => c.notNull())
-      .addColumn('code_version', 'text', (c) => c.notNull());
-    for (const column of columns) builder = builder.addColumn(column, 'double precision');
-    await builder.addPrimaryKeyConstraint(`${table}_pk`, ['symbol', 'ts']).modifyEnd(clustered).execute();
-  }
-
-  await db.schema
-    .createTable('evaluations')
-    .addColumn('symbol', 'text', (c) => c.notNull())
-    .addColumn('partition', 'text', (c) => c.notNull())
-    .addColumn('algorithm', 'text', (c) => c.notNull())
-    .addColumn('feature', 'text', (c) => c.notNull())
-    .addColumn('code_version', 'text', (c) => c.notNull())
-    .addColumn('horizon_minutes', 'integer', (c) => c.notNull())
-    .addColumn('ic', 'double precision')
-    .addColumn('rank_ic', 'double precision')
-    .addColumn('n', 'integer', (c) => c.notNull())
-    .addPrimaryKeyConstraint('evaluations_pk', ['symbol', 'partition', 'algorithm', 'feature'])
-    .execute();
-
-  await db.schema
-    .createTable('materializations')
-    .addColumn('asset', 'text', (c) => c.notNull())
-    .addColumn('symbol', 'text', (c) => c.notNull())
-    .addColumn('partition', 'text', (c) => c.notNull())
-    .addColumn('code_version', 'text', (c) => c.notNull())
-    .addColumn('workflow_id', 'text', (c) => c.notNull())
-    .addColumn('run_id', 'text', (c) => c.notNull())
-    .addColumn('rows', 'integer', (c) => c.notNull())
-    .addColumn('checksum', 'text', (c) => c.notNull())
-    .addColumn('materialized_at', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('materializations_pk', ['asset', 'symbol', 'partition'])
-    .execute();
+/** A table as this migration creates it. */
+interface TableSpec {
+  readonly name: string;
+  readonly columns: readonly Column[];
+  readonly primaryKey: readonly string[];
+  /** SQLite: a WITHOUT ROWID table clustered by its primary key. */
+  readonly clustered?: boolean;
 }
 
-/** Drops everything `up` created. */
-export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['materializations', 'evaluations', 'features_c', 'features_b', 'candles']) {
-    await db.schema.dropTable(table).ifExists().execute();
+const text = (name: string): Column => [name, 'text', true];
+const real = (name: string, notNull = true): Column => [name, 'double precision', notNull];
+const featureTable = (name: string, columns: readonly string[]): TableSpec => ({
+  name,
+  columns: [text('symbol'), ['ts', 'bigint', true], text('partition'), text('code_version'), ...columns.map((c) => real(c, false))],
+  primaryKey: ['symbol', 'ts'],
+  clustered: true,
+});
+
+// On SQLite the time-series tables are clustered by their key (symbol, ts): one B-tree per
+// row instead of a rowid table plus an index, which halves the work of bulk writes and makes
+// range reads sequential. PostgreSQL has no such option and needs none.
+const TABLES: readonly TableSpec[] = [
+  {
+    name: 'candles',
+    columns: [text('symbol'), ['ts', 'bigint', true], text('partition'), real('open'), real('high'), real('low'), real('close'), real('volume'), text('source')],
+    primaryKey: ['symbol', 'ts'],
+    clustered: true,
+  },
+  featureTable('features_b', FEATURE_B_COLUMNS),
+  featureTable('features_c', FEATURE_C_COLUMNS),
+  {
+    name: 'evaluations',
+    columns: [
+      text('symbol'),
+      text('partition'),
+      text('algorithm'),
+      text('feature'),
+      text('code_version'),
+      ['horizon_minutes', 'integer', true],
+      real('ic', false),
+      real('rank_ic', false),
+      ['n', 'integer', true],
+    ],
+    primaryKey: ['symbol', 'partition', 'algorithm', 'feature'],
+  },
+  {
+    name: 'materializations',
+    columns: [
+      text('asset'),
+      text('symbol'),
+      text('partition'),
+      text('code_version'),
+      text('workflow_id'),
+      text('run_id'),
+      ['rows', 'integer', true],
+      text('checksum'),
+      ['materialized_at', 'bigint', true],
+    ],
+    primaryKey: ['asset', 'symbol', 'partition'],
+  },
+];
+
+/**
+ * Creates the initial schema (works unchanged on SQLite and PostgreSQL). A table that is
+ * already there exactly as specified is kept: the old runner could stop after any of them.
+ */
+export async function up(db: Kysely<unknown>, dialect: DialectKind): Promise<void> {
+  for (const table of TABLES) {
+    if (await tableExists(db, dialect, table.name, table.columns.map(([name]) => name))) continue;
+    let builder: CreateTableBuilder<string, string> = db.schema.createTable(table.name);
+    for (const [name, type, notNull] of table.columns) builder = builder.addColumn(name, type, (c) => (notNull ? c.notNull() : c));
+    builder = builder.addPrimaryKeyConstraint(`${table.name}_pk`, [...table.primaryKey]);
+    await builder.modifyEnd(table.clustered && dialect === 'sqlite' ? sql`without rowid` : sql``).execute();
   }
 }

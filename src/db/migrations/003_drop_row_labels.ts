@@ -10,6 +10,9 @@
  * The day of a row is its `ts` (UTC); `featureflow assets` and the ledger give the rest.
  */
 import type { Kysely } from 'kysely';
+import type { DialectKind } from '../schema';
+import { columnsOf } from './existing';
+import { rebuildSqliteTable } from './sqlite-rebuild';
 
 const DROPPED: ReadonlyArray<readonly [table: string, columns: readonly string[]]> = [
   ['candles', ['partition', 'source']],
@@ -17,16 +20,19 @@ const DROPPED: ReadonlyArray<readonly [table: string, columns: readonly string[]
   ['features_c', ['partition', 'code_version']],
 ];
 
-/** Drops the columns (one statement each: SQLite drops one column per ALTER TABLE). */
-export async function up(db: Kysely<unknown>): Promise<void> {
+/**
+ * Drops the columns that are still there (the old runner could stop after any one of them):
+ * on SQLite by copying each table once into its new shape, on PostgreSQL with ALTER TABLE.
+ */
+export async function up(db: Kysely<unknown>, dialect: DialectKind): Promise<void> {
   for (const [table, columns] of DROPPED) {
-    for (const column of columns) await db.schema.alterTable(table).dropColumn(column).execute();
-  }
-}
-
-/** Adds the columns back as nullable text, left empty: their values are in the ledger. */
-export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const [table, columns] of DROPPED) {
-    for (const column of columns) await db.schema.alterTable(table).addColumn(column, 'text').execute();
+    const present = await columnsOf(db, dialect, table);
+    const drop = columns.filter((c) => present.includes(c));
+    if (!drop.length) continue;
+    if (dialect === 'sqlite') {
+      await rebuildSqliteTable(db, table, drop);
+    } else {
+      for (const column of drop) await db.schema.alterTable(table).dropColumn(column).execute();
+    }
   }
 }

@@ -5,9 +5,14 @@
  * stale, whatever its code version says.
  */
 import type { Kysely } from 'kysely';
+import type { DialectKind } from '../schema';
+import { tableExists } from './existing';
 
-/** Creates `materialization_inputs`. */
-export async function up(db: Kysely<unknown>): Promise<void> {
+const COLUMNS = ['asset', 'symbol', 'partition', 'input_asset', 'input_partition', 'input_checksum'] as const;
+
+/** Creates `materialization_inputs` (kept if the old runner created it without recording the step). */
+export async function up(db: Kysely<unknown>, dialect: DialectKind): Promise<void> {
+  if (await tableExists(db, dialect, 'materialization_inputs', COLUMNS)) return;
   await db.schema
     .createTable('materialization_inputs')
     .addColumn('asset', 'text', (c) => c.notNull())
@@ -19,9 +24,4 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('input_checksum', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('materialization_inputs_pk', ['asset', 'symbol', 'partition', 'input_asset', 'input_partition'])
     .execute();
-}
-
-/** Drops it. */
-export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropTable('materialization_inputs').ifExists().execute();
 }

@@ -1,17 +1,20 @@
 /**
- * The ordered list of migrations. Listed statically (not read from the file system) so the
- * same list works under tsx, jest and a compiled build. Add a numbered file and a line here.
+ * The ordered list of migration steps. Listed statically (not read from the file system) so
+ * the same list works under tsx, jest and a compiled build. Add a numbered file and a line
+ * here; `runner.ts` applies each step atomically.
  */
-import type { Migration } from 'kysely';
 import * as m001 from './001_initial';
 import * as m002 from './002_logs';
 import * as m003 from './003_drop_row_labels';
 import * as m004 from './004_lineage';
+import type { MigrationStep } from './runner';
 
-/** Every migration by name; names sort in the order they must run. */
-export const migrations: Record<string, Migration> = {
-  '001_initial': m001,
-  '002_logs': m002,
-  '003_drop_row_labels': m003,
-  '004_lineage': m004,
-};
+export type { MigrationStep } from './runner';
+
+/** Every migration step, in the order they run. */
+export const MIGRATIONS: readonly MigrationStep[] = [
+  { name: '001_initial', up: m001.up },
+  { name: '002_logs', up: m002.up },
+  { name: '003_drop_row_labels', up: m003.up },
+  { name: '004_lineage', up: m004.up },
+];
