@@ -61,7 +61,10 @@ describe('pipeline on a real dev server', () => {
     expect(result.graph.flows.map((f) => f.id)).toEqual(FLOW_GRAPH.active.map((f) => f.id));
 
     const counts = await tableCounts(stack, 'BTC-USD');
-    expect(counts).toEqual({ candles: 1440, b: 1440, c: 1440, evaluations: evaluationRefOf(result).rows });
+    // The day and the look-back days its features read (ingested first, as the ledger lacked them).
+    const lookbackDays = Math.max(...result.graph.flows.map((f) => f.lookbackDays ?? 0));
+    expect(lookbackDays).toBe(2);
+    expect(counts).toEqual({ candles: 1440 * (1 + lookbackDays), b: 1440, c: 1440, evaluations: evaluationRefOf(result).rows });
     expect(evaluationRefOf(result).rows).toBeGreaterThan(0);
 
     const ledger = await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: DAY, to: DAY });
