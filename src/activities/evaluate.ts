@@ -1,7 +1,8 @@
 /**
  * Flow D's activity: how well each feature set predicts forward returns, per day.
  * For every feature it stores the day's information coefficient (Pearson) and rank IC
- * (Spearman) against the log return over the next `HORIZON_MINUTES`, computed within the day
+ * (Spearman) against the log return over the next `HORIZON_MINUTES` clock minutes (as-of price
+ * where that minute has no candle, see `features/clock.ts`), computed within the day
  * so a partition's result never depends on whether the next day exists yet.
  */
 import { Context } from '@temporalio/activity';
@@ -88,7 +89,8 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
       for (const day of days) {
         await checkpoint(ctx, { day });
         const { start, end } = sliceBounds(candles.ts, dayStartMs(day), dayStartMs(day) + DAY_MS);
-        const fwd = forwardReturns(candles.close.subarray(start, end), HORIZON_MINUTES);
+        // Clock minutes, within the day: the horizon of a late row is not in this partition.
+        const fwd = forwardReturns({ ts: candles.ts.subarray(start, end), close: candles.close.subarray(start, end) }, HORIZON_MINUTES, dayStartMs(day) + DAY_MS);
         // One partition per scored flow: each flow's evaluation is current (or stale) on its own.
         for (const a of algorithms) {
           const codeVersion = evaluationCodeVersion(flows.get(a)?.version ?? '');
