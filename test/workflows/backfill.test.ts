@@ -10,7 +10,7 @@ import { BackfillProgress, BackfillResult, type BackfillInput } from '../../src/
 import { addDays, dayStartMs, daysOf } from '../../src/dates';
 import { listMaterializations } from '../../src/db/ledger';
 import { SLICE_DAYS } from '../../src/activities/slices';
-import { syntheticSource } from '../../src/sources';
+import { testSyntheticSource as syntheticSource } from '../helpers/sources';
 import type { MarketSource } from '../../src/sources/types';
 import { backfillProgressQuery, backfillWorkflowId, pauseBackfillSignal, resumeBackfillSignal } from '../../src/workflows/backfill-api';
 import { Worker } from '@temporalio/worker';

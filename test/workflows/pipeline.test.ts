@@ -11,7 +11,7 @@ import { FLOW_GRAPH } from '../../src/flows/registry';
 import { listMaterializations } from '../../src/db/ledger';
 import { pipelineWorkflowId } from '../../src/ids';
 import { loadRunTree } from '../../src/run-tree';
-import { syntheticSource } from '../../src/sources';
+import { testSyntheticSource as syntheticSource } from '../helpers/sources';
 import type { MarketSource } from '../../src/sources/types';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

@@ -7,6 +7,7 @@ import * as m001 from './001_initial';
 import * as m002 from './002_logs';
 import * as m003 from './003_drop_row_labels';
 import * as m004 from './004_lineage';
+import * as m005 from './005_partition_quality';
 
 /** Every migration by name; names sort in the order they must run. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '002_logs': m002,
   '003_drop_row_labels': m003,
   '004_lineage': m004,
+  '005_partition_quality': m005,
 };
