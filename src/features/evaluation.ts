@@ -5,7 +5,7 @@
  * the rank IC (Spearman) is the same on ranks, which is robust to the heavy tails of returns and
  * to monotone rescalings of the feature. No I/O here so the math can be unit-tested directly.
  */
-import { lastAtOrBefore, MAX_CARRY_MINUTES } from './clock';
+import { hasGaps, lastAtOrBefore, MAX_CARRY_MINUTES } from './clock';
 
 const MINUTE_MS = 60_000;
 
@@ -56,6 +56,11 @@ export function forwardReturns(candles: { readonly ts: Float64Array; readonly cl
   const n = close.length;
   const out = new Float64Array(n);
   const h = horizon * MINUTE_MS;
+  if (!hasGaps(ts)) {
+    // One candle per minute: the as-of candle is `horizon` rows ahead, or the last one (candles may end before endMs).
+    for (let t = 0; t < n; t++) out[t] = ts[t] + h < endMs ? Math.log(close[Math.min(t + horizon, n - 1)] / close[t]) : NaN;
+    return out;
+  }
   let j = 0;
   for (let t = 0; t < n; t++) {
     const target = ts[t] + h;

@@ -28,6 +28,11 @@ describe('forwardReturns (clock minutes)', () => {
     expect(fwd[0]).not.toBe(Math.log(99 / 100));
   });
 
+  test("candles that stop before the day's end: the last candle is the price of the minutes after it", () => {
+    const fwd = forwardReturns(at([0, 1, 2, 3], [1, 2, 4, 8]), 2, 6 * MIN);
+    expect(Array.from(fwd)).toEqual([Math.log(4), Math.log(4), Math.log(2), 0]);
+  });
+
   test('the end is exclusive: a target on the end is unknown even when the data goes on', () => {
     const fwd = forwardReturns(at([0, 1, 2, 3], [1, 2, 3, 4]), 2, 3 * MIN);
     expect(Array.from(fwd)).toEqual([Math.log(3), NaN, NaN, NaN]);
