@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { planPhase, type LedgerFact } from '../../src/backfill/plan';
+import { classify, formatStates } from '../../src/cli/assets';
+import { formatCandleQuality, formatPipelineSummary } from '../../src/cli/format';
 import { loadConfig } from '../../src/config';
 import { dayStartMs, DAY_MS, MINUTE_MS } from '../../src/dates';
 import { collectCandles } from '../../src/sources/collect';
@@ -185,5 +187,58 @@ describe('planning with data quality', () => {
     const p = plan([fact('2024-01-01', 'complete'), fact('2024-01-02', 'empty'), fact('2024-01-03', 'degraded'), fact('2024-01-04', 'complete')], ['features-b']);
     expect(p.upstreamMissing.map((f) => f.from)).toContain('2024-01-02');
     expect(p.runs.flatMap((r) => [r.from, r.to])).toContain('2024-01-04');
+  });
+});
+
+describe('what people read', () => {
+  const ledgerRow = (partition: string, quality: string, rows: number, missing: number, source = 'csv') => ({
+    asset: 'candles',
+    symbol: 'BTC-USD',
+    partition,
+    code_version: `${source}-1`,
+    workflow_id: `ingest/BTC-USD/${partition}`,
+    run_id: 'r',
+    rows,
+    checksum: 'c',
+    materialized_at: 0,
+    quality,
+    source,
+    missing_minutes: missing,
+    duplicates: 0,
+    conflicting_duplicates: 0,
+  });
+
+  test('status lists the quality of the candles a run wrote', () => {
+    expect(formatCandleQuality([ledgerRow('2017-11-05', 'degraded', 1196, 244), ledgerRow('2017-11-06', 'complete', 1440, 0, 'synthetic')])).toBe(
+      'candles BTC-USD 2017-11-05  degraded  csv  1196 rows, 244 missing  DEGRADED\n' + 'candles BTC-USD 2017-11-06  complete  synthetic  1440 rows  (synthetic data)',
+    );
+  });
+
+  test('assets groups days of the same quality and flags degraded ones', () => {
+    const states = classify(
+      [ledgerRow('2017-11-04', 'complete', 1440, 0), ledgerRow('2017-11-05', 'degraded', 1196, 244), ledgerRow('2017-11-06', 'degraded', 1200, 240)],
+      '2017-11-04',
+      '2017-11-06',
+      {},
+    ).filter((s) => s.asset === 'candles');
+    expect(states[1]).toMatchObject({ state: 'materialized', quality: 'degraded', source: 'csv', missingMinutes: 244, rows: 1196 });
+    const text = formatStates(states);
+    expect(text).toMatch(/^candles\s+2017-11-04\s+materialized csv-1 {2}1440 rows {2}at /m);
+    expect(text).toMatch(/^candles\s+2017-11-05\.\.2017-11-06 \(2 d\)\s+materialized csv-1 {2}2396 rows, 484 missing {2}DEGRADED {2}at /m);
+  });
+
+  test('the run summary marks synthetic data and names degraded days', () => {
+    const ref = { symbol: 'BTC-USD', from: '2024-01-15', to: '2024-01-15', partitions: 1, rows: 1380, checksum: 'a'.repeat(64) };
+    const summary = formatPipelineSummary({
+      symbol: 'BTC-USD',
+      date: '2024-01-15',
+      ingest: { table: 'candles', ...ref, source: 'synthetic', quality: { missingMinutes: 60, duplicates: 0, conflictingDuplicates: 0, degradedDays: ['2024-01-15'] } },
+      featuresB: { table: 'features_b', algorithm: 'b', version: 'b-1.1.0', ...ref },
+      featuresC: { table: 'features_c', algorithm: 'c', version: 'c-1.1.0', ...ref },
+      evaluation: { table: 'evaluations', ...ref, rows: 11, horizonMinutes: 15, scores: [], winner: 'c' },
+      timings: { ingestMs: 1, featuresBMs: 1, featuresCMs: 1, evaluateMs: 1, totalMs: 4 },
+    });
+    expect(summary).toContain('[SYNTHETIC DATA: generated, not a market]');
+    expect(summary).toContain('data quality: 60 missing minutes  DEGRADED: 2024-01-15');
   });
 });
