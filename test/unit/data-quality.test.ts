@@ -9,7 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { planPhase, type LedgerFact } from '../../src/backfill/plan';
-import { classify, formatStates } from '../../src/cli/assets';
+import { evaluationCodeVersion } from '../../src/activities/evaluate';
+import { assetLines, classify } from '../../src/backfill/asset-states';
+import { formatStates } from '../../src/cli/assets';
+import { FLOW_GRAPH } from '../../src/flows/registry';
 import { formatCandleQuality, formatPipelineSummary } from '../../src/cli/format';
 import { loadConfig } from '../../src/config';
 import { dayStartMs, DAY_MS, MINUTE_MS } from '../../src/dates';
@@ -172,7 +175,12 @@ describe('planning with data quality', () => {
       chunkDays: 10,
       force: false,
       forceBefore: 0,
-      currentVersions: { features_b: 'b-1.1.0' },
+      graph: {
+        nodes: [
+          { id: 'ingest', kind: 'ingest', upstream: [], asset: 'candles', lookbackDays: 0 },
+          { id: 'features-b', kind: 'features', upstream: ['ingest'], asset: 'features_b', version: 'b-1.1.0', lookbackDays: 0 },
+        ],
+      },
       exclude: [],
       facts,
     });
@@ -219,7 +227,7 @@ describe('what people read', () => {
       [ledgerRow('2017-11-04', 'complete', 1440, 0), ledgerRow('2017-11-05', 'degraded', 1196, 244), ledgerRow('2017-11-06', 'degraded', 1200, 240)],
       '2017-11-04',
       '2017-11-06',
-      {},
+      assetLines(FLOW_GRAPH, evaluationCodeVersion),
     ).filter((s) => s.asset === 'candles');
     expect(states[1]).toMatchObject({ state: 'materialized', quality: 'degraded', source: 'csv', missingMinutes: 244, rows: 1196 });
     const text = formatStates(states);
@@ -232,11 +240,19 @@ describe('what people read', () => {
     const summary = formatPipelineSummary({
       symbol: 'BTC-USD',
       date: '2024-01-15',
-      ingest: { table: 'candles', ...ref, source: 'synthetic', quality: { missingMinutes: 60, duplicates: 0, conflictingDuplicates: 0, degradedDays: ['2024-01-15'] } },
-      featuresB: { table: 'features_b', algorithm: 'b', version: 'b-1.1.0', ...ref },
-      featuresC: { table: 'features_c', algorithm: 'c', version: 'c-1.1.0', ...ref },
-      evaluation: { table: 'evaluations', ...ref, rows: 11, horizonMinutes: 15, scores: [], winner: 'c' },
-      timings: { ingestMs: 1, featuresBMs: 1, featuresCMs: 1, evaluateMs: 1, totalMs: 4 },
+      graph: {
+        flows: [
+          { id: 'ingest', version: 'synthetic-1', upstream: [], kind: 'ingest' },
+          { id: 'features-b', version: 'b-1.1.0', upstream: ['ingest'], kind: 'features' },
+          { id: 'evaluate', version: 'eval-1.1.0', upstream: ['features-b'], kind: 'evaluate' },
+        ],
+      },
+      refs: {
+        ingest: { table: 'candles', ...ref, source: 'synthetic', quality: { missingMinutes: 60, duplicates: 0, conflictingDuplicates: 0, degradedDays: ['2024-01-15'] } },
+        'features-b': { table: 'features_b', algorithm: 'b', version: 'b-1.1.0', ...ref },
+        evaluate: { table: 'evaluations', ...ref, rows: 11, horizonMinutes: 15, scores: [], winner: 'b' },
+      },
+      timings: { flows: { ingest: 1, 'features-b': 1, evaluate: 1 }, totalMs: 3 },
     });
     expect(summary).toContain('[SYNTHETIC DATA: generated, not a market]');
     expect(summary).toContain('data quality: 60 missing minutes  DEGRADED: 2024-01-15');

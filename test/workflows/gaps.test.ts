@@ -12,9 +12,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, WorkflowFailedError } from '@temporalio/client';
-import { classify } from '../../src/cli/assets';
-import { currentVersions } from '../../src/activities/backfill';
-import { PipelineResult, type SourceName } from '../../src/contracts';
+import { evaluationCodeVersion } from '../../src/activities/evaluate';
+import { assetLines, classify } from '../../src/backfill/asset-states';
+import { ingestRefOf, readPipelineResult, type SourceName } from '../../src/contracts';
+import { FLOW_GRAPH } from '../../src/flows/registry';
 import { DAY_MS, dayStartMs, MINUTE_MS } from '../../src/dates';
 import { listMaterializations } from '../../src/db/ledger';
 import { readColumns } from '../../src/db/reads';
@@ -46,10 +47,13 @@ function writeCsv(dir: string): void {
   fs.writeFileSync(path.join(dir, 'BTC-USD.csv'), lines.join('\n'));
 }
 
-/** The root ApplicationFailure of a failed pipeline (pipeline -> child -> activity -> cause). */
+/** The root ApplicationFailure of a failed pipeline (pipeline's PipelineFailed -> child -> activity -> cause). */
 function rootFailure(err: unknown): { child: ChildWorkflowFailure; root: ApplicationFailure } {
   expect(err).toBeInstanceOf(WorkflowFailedError);
-  const child = (err as WorkflowFailedError).cause as ChildWorkflowFailure;
+  const parent = (err as WorkflowFailedError).cause as ApplicationFailure;
+  expect(parent).toBeInstanceOf(ApplicationFailure);
+  expect(parent.type).toBe('PipelineFailed');
+  const child = parent.cause as ChildWorkflowFailure;
   expect(child).toBeInstanceOf(ChildWorkflowFailure);
   const activity = child.cause as ActivityFailure;
   expect(activity).toBeInstanceOf(ActivityFailure);
@@ -93,13 +97,13 @@ describe.each(engines)('gaps and data quality on %s', (database) => {
       workflowId: flowWorkflowId('ingest', 'BTC-USD', SYN_FROM, SYN_DAY),
       args: [{ symbol: 'BTC-USD', from: SYN_FROM, to: SYN_DAY, source: 'synthetic' }],
     });
-    const result = PipelineResult.parse(await runPipeline('BTC-USD', SYN_DAY, 'synthetic'));
+    const result = ingestRefOf(readPipelineResult(await runPipeline('BTC-USD', SYN_DAY, 'synthetic')));
     const dayStart = dayStartMs(SYN_DAY);
     const candles = await readColumns(stack.db, 'candles', 'BTC-USD', ['close'], dayStartMs(SYN_FROM), dayStart + DAY_MS);
     const inDay = Array.from(candles.ts).filter((t) => t >= dayStart);
     expect(inDay.length).toBeLessThan(1440 - 20); // the source left holes (about 4 %)
-    expect(result.ingest.rows).toBe(inDay.length);
-    expect(result.ingest.quality).toMatchObject({ missingMinutes: 1440 - inDay.length, degradedDays: [SYN_DAY] });
+    expect(result.rows).toBe(inDay.length);
+    expect(result.quality).toMatchObject({ missingMinutes: 1440 - inDay.length, degradedDays: [SYN_DAY] });
 
     // The price of a clock minute as of the last stored candle (holes here are far below the 60-minute carry).
     const closeAt = new Map(Array.from(candles.ts, (t, i) => [t, candles.values.close[i]]));
@@ -142,15 +146,15 @@ describe.each(engines)('gaps and data quality on %s', (database) => {
   });
 
   it('a degraded CSV day is materialized and flagged in the ledger, assets --json and the run result', async () => {
-    const result = PipelineResult.parse(await runPipeline('BTC-USD', CSV_DAYS[1], 'csv'));
-    expect(result.ingest).toMatchObject({ rows: 1196, source: 'csv', quality: { missingMinutes: 244, duplicates: 0, degradedDays: [CSV_DAYS[1]] } });
+    const result = ingestRefOf(readPipelineResult(await runPipeline('BTC-USD', CSV_DAYS[1], 'csv')));
+    expect(result).toMatchObject({ rows: 1196, source: 'csv', quality: { missingMinutes: 244, duplicates: 0, degradedDays: [CSV_DAYS[1]] } });
     const ledger = await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: CSV_DAYS[1], to: CSV_DAYS[1], assets: ['candles'] });
     expect(ledger).toHaveLength(1);
     expect(ledger[0]).toMatchObject({ quality: 'degraded', source: 'csv', code_version: 'csv-1' });
     expect(Number(ledger[0].missing_minutes)).toBe(244);
     expect(Number(ledger[0].duplicates)).toBe(0);
     // What `featureflow assets --json` prints for that partition.
-    const states = classify(await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: CSV_DAYS[1], to: CSV_DAYS[1] }), CSV_DAYS[1], CSV_DAYS[1], currentVersions());
+    const states = classify(await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: CSV_DAYS[1], to: CSV_DAYS[1] }), CSV_DAYS[1], CSV_DAYS[1], assetLines(FLOW_GRAPH, evaluationCodeVersion));
     expect(JSON.parse(JSON.stringify(states.find((s) => s.asset === 'candles')))).toMatchObject({
       state: 'materialized',
       quality: 'degraded',
@@ -158,7 +162,8 @@ describe.each(engines)('gaps and data quality on %s', (database) => {
       rows: 1196,
       missingMinutes: 244,
     });
-    expect(states.filter((s) => s.state === 'materialized').map((s) => s.asset).sort()).toEqual(['candles', 'evaluations', 'features_b', 'features_c']);
+    // Degraded data still flows downstream: every active asset of the day is materialized.
+    expect(states.filter((s) => s.state !== 'materialized' && s.state !== 'retired')).toEqual([]);
   });
 
   it('a CSV day with no candle fails ingest, is not materialized, and nothing downstream runs', async () => {
