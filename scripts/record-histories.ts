@@ -23,10 +23,13 @@ import { PROJECT_ROOT } from '../src/config';
 import type { AlgorithmId, BackfillInput } from '../src/contracts';
 import { closureOf, FLOW_GRAPH } from '../src/flows';
 import { flowWorkflowId, pipelineWorkflowId } from '../src/ids';
-import { syntheticSource } from '../src/sources';
+import { syntheticSource as makeSyntheticSource } from '../src/sources';
 import type { MarketSource } from '../src/sources/types';
 import { startDevServerEnv, startStack, type TestStack } from '../test/helpers/stack';
 import { historyToJson } from '../test/replay/history-json';
+
+/** The synthetic source serving every symbol the recorded runs use. */
+const syntheticSource = makeSyntheticSource({ symbols: ['BTC-USD', 'ETH-USD', 'SOL-USD'] });
 
 /** Where the histories live (the replay test reads every `.json` file here). */
 const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'replay', 'histories');

@@ -7,8 +7,9 @@
 import path from 'node:path';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
-import { describeIssues, SourceName } from './contracts';
+import { describeIssues, MarketSymbol, SourceName } from './contracts';
 import { DEFAULT_CATCH_UP_DAYS, MAX_CATCH_UP_DAYS, MIN_CATCH_UP_DAYS } from './schedule-days';
+import type { QualityPolicy } from './sources/quality';
 
 /** The project root (where package.json lives). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -30,6 +31,14 @@ const EnvSchema = z.object({
   FEATUREFLOW_COINBASE_URL: z.string().url().default('https://api.exchange.coinbase.com'),
   FEATUREFLOW_COINBASE_RATE: z.coerce.number().positive().max(100).default(3),
   FEATUREFLOW_CSV_DIR: z.string().min(1).optional(),
+  FEATUREFLOW_SYNTHETIC_SYMBOLS: z
+    .string()
+    .default('BTC-USD')
+    .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))])
+    .pipe(z.array(MarketSymbol).min(1, 'name at least one symbol, e.g. BTC-USD,ETH-USD')),
+  FEATUREFLOW_SYNTHETIC_MISSING_PCT: z.coerce.number().min(0).max(100).default(0),
+  FEATUREFLOW_DEGRADED_MISSING_PCT: z.coerce.number().min(0).max(100).default(1),
+  FEATUREFLOW_MAX_MISSING_PCT: z.coerce.number().min(0).max(100).default(50),
   FEATUREFLOW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   FEATUREFLOW_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   FEATUREFLOW_LOG_RETENTION_DAYS: intFromEnv(14, 1, 3650),
@@ -74,7 +83,13 @@ export interface Config {
     readonly coinbaseUrl: string;
     readonly coinbaseRatePerSecond: number;
     readonly csvDir?: string;
+    /** Symbols the synthetic source serves (default BTC-USD); others are refused. */
+    readonly syntheticSymbols: readonly string[];
+    /** About this % of synthetic minutes are omitted, like an exchange's holes (default 0). */
+    readonly syntheticMissingPct: number;
   };
+  /** What ingest accepts of a day's candles; see docs/data-quality.md. */
+  readonly quality: QualityPolicy;
   /** Observability: log level and format of the worker's stdout, log-store retention, metrics endpoint. */
   readonly observability: {
     /** Lowest level written to stdout and the log store (default info). */
@@ -147,6 +162,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'e.g. FEATUREFLOW_INGEST_TASK_QUEUE=featureflow-ingest; set it on the clients too',
     );
   }
+  if (e.FEATUREFLOW_DEGRADED_MISSING_PCT > e.FEATUREFLOW_MAX_MISSING_PCT) {
+    throw new Error(
+      `Invalid configuration: FEATUREFLOW_DEGRADED_MISSING_PCT (${e.FEATUREFLOW_DEGRADED_MISSING_PCT}) must not exceed FEATUREFLOW_MAX_MISSING_PCT (${e.FEATUREFLOW_MAX_MISSING_PCT}): ` +
+        'a day is degraded above the first and fails ingest above the second',
+    );
+  }
   if (e.FEATUREFLOW_INGEST_TASK_QUEUE && e.FEATUREFLOW_INGEST_TASK_QUEUE === e.FEATUREFLOW_TASK_QUEUE) {
     // An ingest-only worker on the main queue would be handed compute activities it does not host.
     throw new Error(
@@ -172,7 +193,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCachedWorkflows: e.FEATUREFLOW_MAX_CACHED_WORKFLOWS,
     dbIoThreads: e.FEATUREFLOW_DB_IO_THREADS,
     partitionCacheMb: e.FEATUREFLOW_PARTITION_CACHE_MB,
-    sources: { coinbaseUrl: e.FEATUREFLOW_COINBASE_URL, coinbaseRatePerSecond: e.FEATUREFLOW_COINBASE_RATE, csvDir: e.FEATUREFLOW_CSV_DIR },
+    sources: {
+      coinbaseUrl: e.FEATUREFLOW_COINBASE_URL,
+      coinbaseRatePerSecond: e.FEATUREFLOW_COINBASE_RATE,
+      csvDir: e.FEATUREFLOW_CSV_DIR,
+      syntheticSymbols: e.FEATUREFLOW_SYNTHETIC_SYMBOLS,
+      syntheticMissingPct: e.FEATUREFLOW_SYNTHETIC_MISSING_PCT,
+    },
+    quality: { degradedMissingPct: e.FEATUREFLOW_DEGRADED_MISSING_PCT, maxMissingPct: e.FEATUREFLOW_MAX_MISSING_PCT },
     observability: {
       logLevel: e.FEATUREFLOW_LOG_LEVEL,
       logFormat: e.FEATUREFLOW_LOG_FORMAT,

@@ -158,6 +158,16 @@ export const PartitionRef = z.object({
   table: z.literal('candles'),
   ...MaterializedRange,
   source: SourceName,
+  /** Data quality over the range (docs/data-quality.md); absent in results of earlier releases. */
+  quality: z
+    .object({
+      missingMinutes: Count,
+      duplicates: Count,
+      conflictingDuplicates: Count,
+      /** Days ingested as `degraded`. */
+      degradedDays: z.array(IsoDate),
+    })
+    .optional(),
 });
 export type PartitionRef = z.infer<typeof PartitionRef>;
 

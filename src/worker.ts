@@ -50,7 +50,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     namespace: config.temporal.namespace,
     taskQueue: config.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: createActivities({ db: options.db, sources: options.sources ?? buildSources(config) }),
+    activities: createActivities({ db: options.db, sources: options.sources ?? buildSources(config), quality: config.quality }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks,
     maxCachedWorkflows: config.maxCachedWorkflows,
@@ -86,7 +86,7 @@ function versioningOptions(config: Config): Pick<WorkerOptions, 'workerDeploymen
  */
 export async function createIngestWorker(options: CreateWorkerOptions, ingestTaskQueue: string): Promise<Worker> {
   const { config } = options;
-  const { ingestCandles } = createActivities({ db: options.db, sources: options.sources ?? buildSources(config) });
+  const { ingestCandles } = createActivities({ db: options.db, sources: options.sources ?? buildSources(config), quality: config.quality });
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
@@ -114,7 +114,7 @@ export async function createWorkers(options: CreateWorkerOptions): Promise<Worke
   const workers: Worker[] = [];
   if (config.workerRole !== 'ingest') {
     // Compute workers leave ingestCandles unregistered: ingest runs only where it is rate-limited.
-    const { ingestCandles: _ingest, ...compute } = createActivities({ db: options.db, sources: options.sources ?? buildSources(config) });
+    const { ingestCandles: _ingest, ...compute } = createActivities({ db: options.db, sources: options.sources ?? buildSources(config), quality: config.quality });
     const roleOverrides: Partial<WorkerOptions> = config.workerRole === 'compute' ? { activities: compute } : {};
     workers.push(await createWorker({ ...options, overrides: { ...roleOverrides, ...options.overrides } }));
   }

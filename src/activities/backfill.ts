@@ -73,13 +73,13 @@ export function planGraphOf(flows: FlowGraph, snapshot: FlowGraphSnapshot): Plan
 export async function readLedgerFacts(db: Db, symbol: string, from: string, to: string, assets: readonly string[]): Promise<LedgerFact[]> {
   const rows = await db.kysely
     .selectFrom('materializations')
-    .select(['asset', 'partition', 'code_version', 'materialized_at', 'checksum'])
+    .select(['asset', 'partition', 'code_version', 'materialized_at', 'checksum', 'quality'])
     .where('symbol', '=', symbol)
     .where('partition', '>=', from)
     .where('partition', '<=', to)
     .where('asset', 'in', [...assets])
     .execute();
-  return rows.map((r) => ({ asset: r.asset, partition: r.partition, codeVersion: r.code_version, materializedAt: Number(r.materialized_at), checksum: r.checksum }));
+  return rows.map((r) => ({ asset: r.asset, partition: r.partition, codeVersion: r.code_version, materializedAt: Number(r.materialized_at), checksum: r.checksum, quality: r.quality }));
 }
 
 /** The recorded inputs of one symbol's partitions of some assets over a range, by `asset/partition`. */

@@ -1,9 +1,10 @@
 /** What activities need from the process that hosts them; injected so tests use real parts of their own choosing. */
 import type { Db } from '../db/schema';
 import type { FlowGraph } from '../flows/graph';
+import type { QualityPolicy } from '../sources/quality';
 import type { SourceRegistry } from '../sources/types';
 
-/** Dependencies of every activity. */
+/** Dependencies of every activity (see `DEFAULT_QUALITY_POLICY` in `src/sources/quality.ts`). */
 export interface ActivityDeps {
   /** The open, migrated database. */
   readonly db: Db;
@@ -11,6 +12,8 @@ export interface ActivityDeps {
   readonly sources: SourceRegistry;
   /** The flow graph this worker implements (default: the registry's, `FLOW_GRAPH`); tests pass graphs of their own. */
   readonly flows?: FlowGraph;
+  /** What ingest accepts of a day's candles; the defaults when absent. */
+  readonly quality?: QualityPolicy;
 }
 
 /** The workflow run an activity works for, recorded in the ledger (empty for standalone activities). */

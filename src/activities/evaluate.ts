@@ -1,10 +1,12 @@
 /**
  * Flow D's activity: how well each feature set predicts forward returns, per day.
  * For every feature it stores the day's information coefficient (Pearson) and rank IC
- * (Spearman) against the log return over the next `HORIZON_MINUTES`, computed within the day
+ * (Spearman) against the log return over the next `HORIZON_MINUTES` clock minutes (as-of price
+ * where that minute has no candle, see `features/clock.ts`), computed within the day
  * so a partition's result never depends on whether the next day exists yet.
  */
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Insertable } from 'kysely';
 import { EvaluateInput, type AlgorithmId, type AlgorithmScore, type EvaluationRef } from '../contracts';
 import { partitionChecksum } from '../checksum';
@@ -21,7 +23,7 @@ import { daySlices } from './slices';
 import { PartitionTally } from './tally';
 import { summarizeDays } from './features';
 import { parseInput, upstreamMissing } from '../failures';
-import { checksumsByDay, listMaterializations } from '../db/ledger';
+import { checksumsByDay, isUsableCandles, listMaterializations } from '../db/ledger';
 
 export { EVALUATION_VERSION, HORIZON_MINUTES } from '../features/evaluation';
 
@@ -48,7 +50,8 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
       to: input.to,
       assets: ['candles', ...algorithms.map(tableOf)],
     });
-    const present = new Set(ledger.map((m) => `${m.asset}/${m.partition}`));
+    // A candles day recorded empty by an earlier release is no data: as good as missing.
+    const present = new Set(ledger.filter(isUsableCandles).map((m) => `${m.asset}/${m.partition}`));
     for (const asset of ['candles', ...algorithms.map(tableOf)]) {
       const missing = daysOf(input.from, input.to).filter((d) => !present.has(`${asset}/${d}`));
       if (missing.length) {
@@ -88,7 +91,19 @@ export function makeEvaluateFeatures(deps: ActivityDeps) {
       for (const day of days) {
         await checkpoint(ctx, { day });
         const { start, end } = sliceBounds(candles.ts, dayStartMs(day), dayStartMs(day) + DAY_MS);
-        const fwd = forwardReturns(candles.close.subarray(start, end), HORIZON_MINUTES);
+        // Clock minutes, within the day: the horizon of a late row is not in this partition.
+        const fwd = forwardReturns({ ts: candles.ts.subarray(start, end), close: candles.close.subarray(start, end) }, HORIZON_MINUTES, dayStartMs(day) + DAY_MS);
+        let scorable = 0;
+        for (let i = 0; i < fwd.length; i++) if (fwd[i] === fwd[i]) scorable++;
+        if (scorable < 3) {
+          // Nothing to compare on this day: stored rows of nulls would let D name a winner from nothing.
+          await tally.flush();
+          throw ApplicationFailure.nonRetryable(
+            `evaluate found nothing to score for ${input.symbol} on ${day}: ${scorable} ${HORIZON_MINUTES}-minute forward returns (a correlation needs 3); ` +
+              'the day is not evaluated and no winner is named (check its candles with `featureflow assets`)',
+            'NoEvaluationData',
+          );
+        }
         // One partition per scored flow: each flow's evaluation is current (or stale) on its own.
         for (const a of algorithms) {
           const codeVersion = evaluationCodeVersion(flows.get(a)?.version ?? '');

@@ -24,6 +24,26 @@ export interface PartitionState {
   readonly currentVersion?: string;
   readonly rows?: number;
   readonly materializedAt?: number;
+  /** Candles only: `complete`, `degraded` or `empty` (docs/data-quality.md). */
+  readonly quality?: string;
+  /** Candles only: the source that delivered the day. */
+  readonly source?: string;
+  /** Candles only: minutes of the day without a candle. */
+  readonly missingMinutes?: number;
+  /** Candles only: duplicates dropped, and how many of them conflicted. */
+  readonly duplicates?: number;
+  readonly conflictingDuplicates?: number;
+}
+
+/** The data-quality fields of a ledger row, only those it has (assets other than candles have none). */
+function qualityOf(r: Materialization): Pick<PartitionState, 'quality' | 'source' | 'missingMinutes' | 'duplicates' | 'conflictingDuplicates'> {
+  const out: { -readonly [K in 'quality' | 'source' | 'missingMinutes' | 'duplicates' | 'conflictingDuplicates']?: PartitionState[K] } = {};
+  if (r.quality !== null) out.quality = r.quality;
+  if (r.source !== null) out.source = r.source;
+  if (r.missing_minutes !== null) out.missingMinutes = Number(r.missing_minutes);
+  if (r.duplicates !== null) out.duplicates = Number(r.duplicates);
+  if (r.conflicting_duplicates !== null) out.conflictingDuplicates = Number(r.conflicting_duplicates);
+  return out;
 }
 
 /** One asset of the graph: which flow writes it, at which version, from which assets. */
@@ -95,6 +115,7 @@ export function classify(
         version: r.code_version,
         rows: Number(r.rows),
         materializedAt: at,
+        ...qualityOf(r),
       });
     }
   }

@@ -74,6 +74,8 @@ export interface LedgerFact {
   readonly checksum?: string;
   /** A run of this backfill in flight will write it at the current version, from current inputs. */
   readonly assumed?: boolean;
+  /** Candles only: the day's data quality (docs/data-quality.md); see {@link usableFacts}. */
+  readonly quality?: string | null;
 }
 
 /** One recorded input of a materialization (its lineage): which partition it read, and that partition's checksum then ('' = absent). */
@@ -111,6 +113,20 @@ export function staleReason(
   }
   const newer = directInputs.find((input) => input && input.materializedAt > fact.materializedAt);
   return newer ? `upstream changed: ${newer.asset} ${newer.partition} rewritten after it` : undefined;
+}
+
+/**
+ * Data quality in planning (issue 15), kept apart so the planner's own logic stays as it is:
+ * a candles day recorded `empty` (by an earlier release) is no data at all, so it counts as not
+ * materialized everywhere: ingest runs it, and flows that read it see it missing.
+ */
+function usableFacts(facts: readonly LedgerFact[]): LedgerFact[] {
+  return facts.filter((f) => !(f.asset === 'candles' && f.quality === 'empty'));
+}
+
+/** A `degraded` candles day is re-ingested by every plain backfill until its data is complete (it may arrive late). */
+function ingested(fact: LedgerFact | undefined): boolean {
+  return fact !== undefined && fact.quality !== 'degraded';
 }
 
 /** A run of contiguous days of one flow and symbol: what one child workflow materializes. */
@@ -183,7 +199,7 @@ export function runKey(run: RunRef): string {
 
 /** The ledger as it will be once the assumed upstream runs have written their days (they never replace rows of the phase's own assets). */
 function withAssumed(req: PhasePlanRequest): Map<string, LedgerFact> {
-  const facts = new Map(req.facts.map((f) => [`${f.asset}/${f.partition}`, f]));
+  const facts = new Map(usableFacts(req.facts).map((f) => [`${f.asset}/${f.partition}`, f]));
   const own = new Set(req.flows.flatMap((f) => nodeOf(req.graph, f).asset));
   for (const run of req.assumed ?? []) {
     const node = nodeOf(req.graph, run.flow);
@@ -256,7 +272,7 @@ function decide(node: PlanNode, day: string, req: PhasePlanRequest, facts: Map<s
     // Candles count at any source version; `--force` on ingest re-fetches (late or corrected
     // data): what was computed from a day whose checksum then changes becomes stale by lineage.
     const fact = facts.get(`${node.asset}/${day}`);
-    return fact && !forcedFact(fact) ? { kind: 'skip' } : { kind: 'run', stale: false };
+    return ingested(fact) && !forcedFact(fact) ? { kind: 'skip' } : { kind: 'run', stale: false };
   }
   if (node.targets) {
     // Evaluate: each scored flow is its own partition; run only those missing or stale.

@@ -1,7 +1,8 @@
 /**
  * `featureflow assets --symbol --from --to`: per asset and partition, what the ledger says:
- * materialized (code version, when, rows), stale (another code version than this build's), or
- * missing. Contiguous partitions in the same state are shown as one line.
+ * materialized (code version, when, rows; for candles also missing minutes, duplicates and a
+ * DEGRADED flag), stale (another code version than this build's), or missing. Contiguous
+ * partitions in the same state and quality are shown as one line.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -13,6 +14,7 @@ import { assetLines, classify, type PartitionState } from '../backfill/asset-sta
 import { openMigratedDatabase } from '../db/connect';
 import { listMaterializations } from '../db/ledger';
 import { FLOW_GRAPH } from '../flows/registry';
+import { describeQuality } from '../sources/quality';
 import { cliConfig, parseOptions } from './context';
 
 export type { PartitionState } from '../backfill/asset-states';
@@ -37,7 +39,11 @@ export function formatStates(states: readonly PartitionState[], perPartition = f
       const rows = group.reduce((n, s) => n + (s.rows ?? 0), 0);
       const times = group.map((s) => s.materializedAt ?? 0);
       const span = Math.min(...times) === Math.max(...times) ? when(times[0]) : `${when(Math.min(...times))} .. ${when(Math.max(...times))}`;
-      detail = `${first.version}  ${rows} rows  at ${span} UTC`;
+      const sum = (pick: (s: PartitionState) => number | undefined): number => group.reduce((n, s) => n + (pick(s) ?? 0), 0);
+      detail = `${first.version}  ${describeQuality({ rows, missingMinutes: sum((s) => s.missingMinutes), duplicates: sum((s) => s.duplicates), conflictingDuplicates: sum((s) => s.conflictingDuplicates) })}`;
+      if (first.quality === 'degraded') detail += '  DEGRADED';
+      if (first.quality === 'empty') detail += '  EMPTY (re-ingested by the next backfill)';
+      detail += `  at ${span} UTC`;
       if (first.state === 'stale') detail += `  (${first.reason ?? `current ${first.currentVersion}`})`;
     }
     lines.push(`${first.asset.padEnd(14)} ${range.padEnd(34)} ${first.state.padEnd(12)} ${detail}`.trimEnd());
@@ -45,7 +51,8 @@ export function formatStates(states: readonly PartitionState[], perPartition = f
   };
   for (const s of states) {
     const prev = group[group.length - 1];
-    if (perPartition || !prev || prev.asset !== s.asset || prev.state !== s.state || prev.version !== s.version || prev.reason !== s.reason) flush();
+    const sameGroup = prev && prev.asset === s.asset && prev.state === s.state && prev.version === s.version && prev.reason === s.reason && prev.quality === s.quality;
+    if (perPartition || !sameGroup) flush();
     group.push(s);
   }
   flush();

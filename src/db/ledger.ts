@@ -2,7 +2,7 @@
  * The materialization ledger: what exists, at which code version, made by which run.
  * Written in the same transaction as the data (see the writers in this folder).
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database, Materialization, MaterializationsTable } from './schema';
 import { withStorageRetry } from './transient';
 
@@ -11,11 +11,26 @@ export function evaluationAsset(algorithmId: string): string {
   return `evaluations/${algorithmId}`;
 }
 
+/** A ledger row to write: the quality columns are optional (null for assets other than candles). */
+export type LedgerRow = Insertable<MaterializationsTable>;
+
+/** The ledger's quality columns of a row, null where absent: a re-materialization replaces them all. */
+export function qualityColumns(row: Pick<LedgerRow, 'quality' | 'source' | 'missing_minutes' | 'duplicates' | 'conflicting_duplicates'>) {
+  return {
+    quality: row.quality ?? null,
+    source: row.source ?? null,
+    missing_minutes: row.missing_minutes ?? null,
+    duplicates: row.duplicates ?? null,
+    conflicting_duplicates: row.conflicting_duplicates ?? null,
+  };
+}
+
 /** Records (or replaces) the ledger row of one asset partition. Call inside the data's transaction. */
-export async function recordMaterialization(trx: Transaction<Database>, row: MaterializationsTable): Promise<void> {
+export async function recordMaterialization(trx: Transaction<Database>, row: LedgerRow): Promise<void> {
+  const quality = qualityColumns(row);
   await trx
     .insertInto('materializations')
-    .values(row)
+    .values({ ...row, ...quality })
     .onConflict((oc) =>
       oc.columns(['asset', 'symbol', 'partition']).doUpdateSet({
         code_version: row.code_version,
@@ -24,6 +39,7 @@ export async function recordMaterialization(trx: Transaction<Database>, row: Mat
         rows: row.rows,
         checksum: row.checksum,
         materialized_at: row.materialized_at,
+        ...quality,
       }),
     )
     .execute();
@@ -43,6 +59,14 @@ export async function recordLineage(
     .insertInto('materialization_inputs')
     .values(inputs.map((i) => ({ asset, symbol, partition, input_asset: i.asset, input_partition: i.partition, input_checksum: i.checksum })))
     .execute();
+}
+
+/**
+ * Whether a candles ledger row can feed downstream flows: not one an earlier release recorded
+ * with no candles (`empty`), which is no data at all. `degraded` days are usable (flagged).
+ */
+export function isUsableCandles(row: Pick<Materialization, 'asset' | 'quality'>): boolean {
+  return row.asset !== 'candles' || row.quality !== 'empty';
 }
 
 /** Filter for {@link listMaterializations}. */
@@ -72,7 +96,8 @@ export async function listMaterializations(db: Kysely<Database>, q: LedgerQuery)
 
 /** Day -> checksum of the ledger rows of one asset (e.g. from {@link listMaterializations}), for reads through the partition cache. */
 export function checksumsByDay(rows: readonly Materialization[], asset: string): Map<string, string> {
-  return new Map(rows.filter((m) => m.asset === asset).map((m) => [m.partition, m.checksum]));
+  // An empty candles day is as good as missing: callers that check for missing days see it so.
+  return new Map(rows.filter((m) => m.asset === asset && isUsableCandles(m)).map((m) => [m.partition, m.checksum]));
 }
 
 /**

@@ -6,8 +6,8 @@
 import { sql, type Insertable, type Transaction } from 'kysely';
 import { DAY_MS, dayStartMs } from '../dates';
 import { bulkInsert, type ColumnBatch } from './bulk';
-import { evaluationAsset, recordLineage, recordMaterialization } from './ledger';
-import type { Database, Db, EvaluationsTable, MaterializationsTable } from './schema';
+import { evaluationAsset, recordLineage, recordMaterialization, type LedgerRow } from './ledger';
+import type { Database, Db, EvaluationsTable } from './schema';
 import type { PartitionCache, StagedDay } from './partition-cache';
 import { sqliteReplacePartition } from './sqlite-fast';
 import { withStorageRetry } from './transient';
@@ -58,7 +58,7 @@ interface PartitionWriteBase {
   /** What it was computed from (its lineage), recorded in the same transaction; absent for ingest. */
   readonly inputs?: readonly LineageInput[];
   /** Ledger row written with the data; `asset`, `symbol`, `partition` and `rows` are filled in here. */
-  readonly ledger: Omit<MaterializationsTable, 'asset' | 'symbol' | 'partition' | 'rows'>;
+  readonly ledger: Omit<LedgerRow, 'asset' | 'symbol' | 'partition' | 'rows'>;
 }
 
 async function deletePartition(trx: Transaction<Database>, w: PartitionWrite): Promise<void> {

@@ -57,6 +57,20 @@ export interface MaterializationsTable {
   rows: number;
   checksum: string;
   materialized_at: number;
+  /**
+   * Data quality of a candles partition (null for other assets; see docs/data-quality.md):
+   * `complete`, `degraded` (ingested, but more minutes missing than the policy likes, or
+   * conflicting duplicates), or `empty` (only on rows an earlier release wrote with no candles).
+   */
+  quality: string | null;
+  /** Candles: the source that delivered the day (`synthetic`, `csv`, `coinbase`). */
+  source: string | null;
+  /** Candles: minutes of the day without a candle. */
+  missing_minutes: number | null;
+  /** Candles: duplicate candles the source returned and were dropped. */
+  duplicates: number | null;
+  /** Candles: of those, how many disagreed with the candle kept. */
+  conflicting_duplicates: number | null;
 }
 
 /**

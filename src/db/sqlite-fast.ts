@@ -7,6 +7,7 @@
 import type SQLite from 'better-sqlite3';
 import { DAY_MS, dayStartMs } from '../dates';
 import { isEvaluationWrite, ledgerAsset, type PartitionWrite } from './partitions';
+import { qualityColumns } from './ledger';
 
 const statements = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
 
@@ -32,10 +33,13 @@ const toNullable = (v: number): number | null => (Number.isNaN(v) ? null : v);
 const ROWS_PER_STATEMENT = 60;
 
 const LEDGER_UPSERT =
-  'insert into materializations (asset, symbol, partition, code_version, workflow_id, run_id, rows, checksum, materialized_at) ' +
-  'values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (asset, symbol, partition) do update set ' +
+  'insert into materializations (asset, symbol, partition, code_version, workflow_id, run_id, rows, checksum, materialized_at, ' +
+  'quality, source, missing_minutes, duplicates, conflicting_duplicates) ' +
+  'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (asset, symbol, partition) do update set ' +
   'code_version = excluded.code_version, workflow_id = excluded.workflow_id, run_id = excluded.run_id, ' +
-  'rows = excluded.rows, checksum = excluded.checksum, materialized_at = excluded.materialized_at';
+  'rows = excluded.rows, checksum = excluded.checksum, materialized_at = excluded.materialized_at, ' +
+  'quality = excluded.quality, source = excluded.source, missing_minutes = excluded.missing_minutes, ' +
+  'duplicates = excluded.duplicates, conflicting_duplicates = excluded.conflicting_duplicates';
 
 const LINEAGE_DELETE = 'delete from materialization_inputs where asset = ? and symbol = ? and partition = ?';
 const LINEAGE_INSERT =
@@ -90,7 +94,11 @@ export function sqliteReplacePartition(sqlite: SQLite.Database, w: PartitionWrit
     const rows = insertRows(sqlite, w);
     const l = w.ledger;
     const asset = ledgerAsset(w);
-    prepared(sqlite, LEDGER_UPSERT).run(asset, w.symbol, w.partition, l.code_version, l.workflow_id, l.run_id, rows, l.checksum, l.materialized_at);
+    const q = qualityColumns(l);
+    prepared(sqlite, LEDGER_UPSERT).run(
+      asset, w.symbol, w.partition, l.code_version, l.workflow_id, l.run_id, rows, l.checksum, l.materialized_at,
+      q.quality, q.source, q.missing_minutes, q.duplicates, q.conflicting_duplicates,
+    );
     prepared(sqlite, LINEAGE_DELETE).run(asset, w.symbol, w.partition);
     for (const i of w.inputs ?? []) prepared(sqlite, LINEAGE_INSERT).run(asset, w.symbol, w.partition, i.asset, i.partition, i.checksum);
     return rows;

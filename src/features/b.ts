@@ -1,12 +1,13 @@
 /**
  * Feature set B: the classic, window-only set (returns, rolling volatility, range, volume z-score).
  *
- * Every column is a function of a short trailing window of candles, so the lookback is just the
- * longest window. Rolling statistics come from {@link rollingMoments}, which makes each row's
+ * Every column is a function of a short trailing window of clock minutes, so the lookback is the
+ * longest window plus how far a price may be carried into it (`clock.ts`). Rolling statistics come from {@link rollingMoments}, which makes each row's
  * value bit-identical whatever chunk it is computed in (plain running sums would not be).
  */
 import { logReturns, rollingMoments, rollingZScore, sampleStd } from './math';
-import type { CandleColumns, FeatureAlgorithm, FeatureColumns } from './types';
+import { MAX_CARRY_MINUTES, onWallClock, type ClockCandles } from './clock';
+import type { FeatureAlgorithm, FeatureColumns } from './types';
 
 const MINUTE_MS = 60_000;
 
@@ -25,25 +26,30 @@ export const FEATURES_B_COLUMNS = [
 export type FeaturesBColumn = (typeof FEATURES_B_COLUMNS)[number];
 
 /**
- * Feature set B. Definitions (t = the row's minute, windows include t):
- * - `log_return`  = ln(close_t / close_{t-1})
- * - `ret_mean_15` = mean of log_return over t-14..t; `ret_mean_60` over t-59..t
- * - `vol_15`      = sample std (n - 1 denominator) of log_return over t-14..t;
+ * Feature set B. Definitions on wall-clock minutes (t = the row's minute, windows include t;
+ * a minute without a candle follows the policy of `clock.ts`: price carried from the last candle
+ * at most 60 minutes back, volume 0, return 0; later than that it is unknown):
+ * - `log_return`  = ln(close_t / price_{t-1}): the move since the previous clock minute, so the
+ *   first candle after a hole carries the whole move across it
+ * - `ret_mean_15` = mean of the one-minute returns of the clock minutes t-14..t (0 for the
+ *   minutes without a candle); `ret_mean_60` over t-59..t
+ * - `vol_15`      = sample std (n - 1 denominator) of the same 15 one-minute returns;
  *   `vol_60` over t-59..t (per-minute volatility, not annualised)
- * - `range_pct`   = (high_t - low_t) / close_t
- * - `volume_z_60` = (volume_t - mean(volume_{t-59..t})) / sampleStd(volume_{t-59..t}),
- *   NaN when the window's volume is constant
+ * - `range_pct`   = (high_t - low_t) / close_t (the row's own candle, always observed)
+ * - `volume_z_60` = (volume_t - mean(volume_{t-59..t})) / sampleStd(volume_{t-59..t}) over the
+ *   clock minutes (volume 0 where there was no candle), NaN when the window's volume is constant
  *
- * NaN where the window reaches before the first candle. Lookback: `vol_60` at t needs the
- * returns t-59..t, i.e. closes t-60..t, hence 60 minutes (the other windows need less).
+ * NaN where the window reaches before the first candle or contains an unknown minute (a hole
+ * longer than 60 minutes). Lookback: `vol_60` at t needs the prices of t-60..t, and a price may be
+ * carried from up to 60 minutes before that: 120 minutes.
  */
-export const featuresB: FeatureAlgorithm<FeaturesBColumn, 'b'> = {
+export const featuresB: FeatureAlgorithm<FeaturesBColumn, 'b'> = onWallClock({
   id: 'b',
-  version: 'b-1.0.0',
-  description: 'Classic: log return, rolling mean/std of returns (15, 60 min), range %, volume z-score (60 min)',
-  lookbackMinutes: 60,
+  version: 'b-1.1.0',
+  description: 'Classic: log return, rolling mean/std of returns (15, 60 min), range %, volume z-score (60 min), on wall-clock minutes',
+  lookbackMinutes: 60 + MAX_CARRY_MINUTES,
   columns: FEATURES_B_COLUMNS,
-  compute(candles: CandleColumns): FeatureColumns<FeaturesBColumn> {
+  computeOnClock(candles: ClockCandles): FeatureColumns<FeaturesBColumn> {
     const { ts, high, low, close, volume } = candles;
     const n = ts.length;
     // Absolute minute of row 0: aligns the rolling-window blocks to wall-clock minutes, which is
@@ -67,4 +73,4 @@ export const featuresB: FeatureAlgorithm<FeaturesBColumn, 'b'> = {
       volume_z_60: rollingZScore(volume, 60, origin),
     };
   },
-};
+});

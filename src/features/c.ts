@@ -17,7 +17,8 @@
  * so each candle is processed twice: still O(n).
  */
 import { ewmaVariance, lambdaFromHalfLife, logReturns, rollingZScore, wilderRsi } from './math';
-import type { CandleColumns, FeatureAlgorithm, FeatureColumns } from './types';
+import { onWallClock, type ClockCandles } from './clock';
+import type { FeatureAlgorithm, FeatureColumns } from './types';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -47,32 +48,37 @@ export const FEATURES_C_COLUMNS = ['ewma_vol_30', 'rsi_14', 'zscore_close_120', 
 export type FeaturesCColumn = (typeof FEATURES_C_COLUMNS)[number];
 
 /**
- * Feature set C. Definitions (t = the row's minute, in UTC day D; A = 00:00 UTC of day D-1):
- * - `ewma_vol_30` = sqrt(var_t), RiskMetrics EWMA of zero-mean log returns with
- *   lambda = 2^(-1/30) (half-life 30 min): `var_j = lambda * var_{j-1} + (1 - lambda) * r_j^2`
- *   over the returns r_j = ln(close_j / close_{j-1}) for j in (A, t], seeded with
- *   `var = r_{A+1}^2` (per-minute volatility, not annualised)
- * - `rsi_14` = Wilder's RSI(14) over the closes in [A, t]: gains/losses of the first 14 changes
- *   after A averaged simply, then Wilder-smoothed; `100 * G / (G + L)`, 50 when flat
- * - `zscore_close_120` = (close_t - mean(close_{t-119..t})) / sampleStd(close_{t-119..t}),
- *   NaN when the window is flat
- * - `momentum_30` = ln(close_t / close_{t-30})
+ * Feature set C. Definitions on wall-clock minutes (t = the row's minute, in UTC day D;
+ * A = 00:00 UTC of day D-1; a minute without a candle follows the policy of `clock.ts`: price
+ * carried from the last candle at most 60 minutes back, return 0; later than that unknown):
+ * - `ewma_vol_30` = sqrt(var_t), RiskMetrics EWMA of zero-mean one-minute log returns with
+ *   lambda = 2^(-1/30) (half-life 30 min): `var_j = lambda * var_{j-1} + (1 - lambda) * r_j^2`,
+ *   one step per clock minute j in (S, t], where S is the first candle at or after A; seeded with
+ *   `var = r_{S+1}^2`. A minute without a candle steps with r = 0 (the variance decays); an
+ *   unknown minute does not step. Per-minute volatility, not annualised.
+ * - `rsi_14` = Wilder's RSI(14) over the clock-minute prices in [S, t]: gains/losses of the first
+ *   14 changes after S averaged simply, then Wilder-smoothed once per clock minute (a minute
+ *   without a candle is a change of 0; an unknown one does not step); `100 * G / (G + L)`, 50 when flat
+ * - `zscore_close_120` = (close_t - mean(price_{t-119..t})) / sampleStd(price_{t-119..t}) over the
+ *   clock minutes, NaN when the window is flat or has an unknown minute
+ * - `momentum_30` = ln(close_t / price_{t-30}), price_{t-30} as of 30 clock minutes earlier
  *
- * NaN where the needed history is not in the input (for the recursive columns: when A is
- * before the first candle).
+ * Only candles in [A, t] shape the recursions (a price is never carried across A into them), so
+ * every row is still a function of a window fixed by its own timestamp. NaN where the needed
+ * history is not in the input (for the recursive columns: when day D-1 has no candle).
  *
  * Lookback: a row at 23:59 of day D needs candles from 00:00 of D-1, 2879 minutes earlier; the
- * other columns need at most 119 minutes. 2880 (two whole days) is used so that loading
- * "the range minus lookback" from a day boundary stays day-aligned.
+ * other columns need at most 119 + 60 (carry) minutes. 2880 (two whole days) is used so that
+ * loading "the range minus lookback" from a day boundary stays day-aligned.
  */
-export const featuresC: FeatureAlgorithm<FeaturesCColumn, 'c'> = {
+export const featuresC: FeatureAlgorithm<FeaturesCColumn, 'c'> = onWallClock({
   id: 'c',
-  version: 'c-1.0.0',
+  version: 'c-1.1.0',
   description:
-    'Recursive: EWMA vol (half-life 30 min), Wilder RSI(14), close z-score (120 min), momentum (30 min); recursions restart at the previous UTC day start',
+    'Recursive: EWMA vol (half-life 30 min), Wilder RSI(14), close z-score (120 min), momentum (30 min) on wall-clock minutes; recursions restart at the previous UTC day start',
   lookbackMinutes: 2 * DAY_MINUTES,
   columns: FEATURES_C_COLUMNS,
-  compute(candles: CandleColumns): FeatureColumns<FeaturesCColumn> {
+  computeOnClock(candles: ClockCandles): FeatureColumns<FeaturesCColumn> {
     const { ts, close } = candles;
     const n = ts.length;
     const origin = n > 0 ? Math.round(ts[0] / MINUTE_MS) : 0;
@@ -84,7 +90,7 @@ export const featuresC: FeatureAlgorithm<FeaturesCColumn, 'c'> = {
 
     const ewmaVol = new Float64Array(n).fill(NaN);
     const rsi = new Float64Array(n).fill(NaN);
-    dayAnchoredRecursions(ts, close, ewmaVol, rsi);
+    dayAnchoredRecursions(candles, ewmaVol, rsi);
 
     return {
       ewma_vol_30: ewmaVol,
@@ -93,7 +99,7 @@ export const featuresC: FeatureAlgorithm<FeaturesCColumn, 'c'> = {
       momentum_30: momentum,
     };
   },
-};
+});
 
 /** First index i with `ts[i] >= value` (ts ascending); `ts.length` if none. */
 function lowerBound(ts: Float64Array, value: number): number {
@@ -109,11 +115,15 @@ function lowerBound(ts: Float64Array, value: number): number {
 
 /**
  * Fills `volOut` (EWMA volatility) and `rsiOut` (Wilder RSI) day by day: the rows of day D get
- * the recursions run over `[00:00 UTC of D-1, end of D]`, so each row depends only on candles in
- * `[start of D-1, t]`. Days whose anchor is before the first candle are left untouched (NaN).
+ * the recursions run over `[first candle of day D-1, end of D]`, so each row depends only on
+ * candles in `[start of D-1, t]` (a minute filled from a candle before the anchor is skipped, not
+ * used as the seed). Days D whose day D-1 has no candle in the input are left untouched (NaN):
+ * the recursion would have no warm-up. That test looks at day D-1 only, never before it, so it
+ * gives the same answer whatever the chunk loaded before the anchor.
  * Scratch buffers are reused across days to keep long backfills allocation-light.
  */
-function dayAnchoredRecursions(ts: Float64Array, close: Float64Array, volOut: Float64Array, rsiOut: Float64Array): void {
+function dayAnchoredRecursions(candles: ClockCandles, volOut: Float64Array, rsiOut: Float64Array): void {
+  const { ts, close, filled } = candles;
   const n = ts.length;
   if (n === 0) return;
   let capacity = 2 * DAY_MINUTES;
@@ -126,8 +136,10 @@ function dayAnchoredRecursions(ts: Float64Array, close: Float64Array, volOut: Fl
     const day = Math.floor(ts[dayStart] / DAY_MS);
     const dayEnd = lowerBound(ts, (day + 1) * DAY_MS);
     const anchorMs = (day - 1) * DAY_MS;
-    if (ts[0] <= anchorMs) {
-      const anchor = lowerBound(ts, anchorMs);
+    // The first candle of day D-1 (a minute filled from before the anchor is not one of them).
+    let anchor = lowerBound(ts, anchorMs);
+    if (filled) while (anchor < dayEnd && filled[anchor]) anchor++;
+    if (anchor < lowerBound(ts, anchorMs + DAY_MS)) {
       const len = dayEnd - anchor;
       if (len > capacity) {
         capacity = len;
@@ -141,7 +153,7 @@ function dayAnchoredRecursions(ts: Float64Array, close: Float64Array, volOut: Fl
       const returns = logReturns(segment, returnsBuf.subarray(0, len));
       const variance = ewmaVariance(returns, EWMA_LAMBDA, varBuf.subarray(0, len));
       const rsi = wilderRsi(segment, RSI_PERIOD, rsiBuf.subarray(0, len));
-      for (let i = dayStart; i < dayEnd; i++) {
+      for (let i = Math.max(dayStart, anchor); i < dayEnd; i++) {
         volOut[i] = Math.sqrt(variance[i - anchor]);
         rsiOut[i] = rsi[i - anchor];
       }

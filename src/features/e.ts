@@ -5,7 +5,8 @@
  * wall-clock minutes by `origin`, as in feature set B).
  */
 import { rollingMoments } from './math';
-import { defineFeatureAlgorithm, type CandleColumns } from './types';
+import { MAX_CARRY_MINUTES, onWallClock } from './clock';
+import type { CandleColumns } from './types';
 
 const MINUTE_MS = 60_000;
 
@@ -43,19 +44,24 @@ function parkinsonVolatility(high: Float64Array, low: Float64Array, window: numb
 }
 
 /**
- * Feature set E. Definitions (t = the row's minute, windows include t):
- * - `pct_b_20`, `pct_b_60`: Bollinger %B of the close over 20 and 60 minutes (see {@link percentB})
- * - `parkinson_vol_30`: Parkinson volatility of the high/low range over 30 minutes
+ * Feature set E. Definitions on wall-clock minutes (t = the row's minute, windows include t; a
+ * minute without a candle follows the policy of `clock.ts`: price carried from the last candle at
+ * most 60 minutes back with high = low = close, so no range; later than that unknown):
+ * - `pct_b_20`, `pct_b_60`: Bollinger %B of the close over the prices of the 20 and 60 clock
+ *   minutes (see {@link percentB})
+ * - `parkinson_vol_30`: Parkinson volatility of the high/low range over the 30 clock minutes
+ *   (a minute without a candle contributes a range of 0)
  *
- * NaN where a window reaches before the first candle. Look-back: 60 minutes (the longest window).
+ * NaN where a window reaches before the first candle or contains an unknown minute. Look-back:
+ * 60 minutes (the longest window) plus 60 a price may be carried into it.
  */
-export const featuresE = defineFeatureAlgorithm({
+export const featuresE = onWallClock({
   id: 'e',
-  version: 'e-1.0.0',
-  description: 'Bands and ranges: Bollinger %B (20, 60 min), Parkinson volatility (30 min)',
-  lookbackMinutes: 60,
+  version: 'e-1.1.0',
+  description: 'Bands and ranges: Bollinger %B (20, 60 min), Parkinson volatility (30 min), on wall-clock minutes',
+  lookbackMinutes: 60 + MAX_CARRY_MINUTES,
   columns: ['pct_b_20', 'pct_b_60', 'parkinson_vol_30'],
-  compute(candles: CandleColumns) {
+  computeOnClock(candles: CandleColumns) {
     const { ts, high, low, close } = candles;
     // Absolute minute of row 0: aligns the rolling windows to wall-clock minutes (chunk invariance).
     const origin = ts.length > 0 ? Math.round(ts[0] / MINUTE_MS) : 0;

@@ -5,11 +5,14 @@
  * the rank IC (Spearman) is the same on ranks, which is robust to the heavy tails of returns and
  * to monotone rescalings of the feature. No I/O here so the math can be unit-tested directly.
  */
+import { hasGaps, lastAtOrBefore, MAX_CARRY_MINUTES } from './clock';
+
+const MINUTE_MS = 60_000;
 
 /** Forward-return horizon the evaluation scores features against, in minutes. */
 export const HORIZON_MINUTES = 15;
 /** Version of the evaluation method; combined with each scored flow's version in the ledger. */
-export const EVALUATION_VERSION = 'eval-1.0.0';
+export const EVALUATION_VERSION = 'eval-1.1.0';
 
 /** A correlation estimate and the number of (finite, finite) pairs it was computed from. */
 export interface Correlation {
@@ -34,16 +37,41 @@ export interface InformationCoefficient {
 const MIN_PAIRS = 3;
 
 /**
- * Forward log returns: `fwd_t = ln(close_{t+h} / close_t)`, NaN for the last `h` rows (the future
- * is not known yet). Aligned with `close`, so row t pairs a feature known at t with what happens next.
+ * Forward log returns on wall-clock minutes: `fwd_t = ln(price(t + h) / close_t)`, where
+ * `price(t + h)` is the close of the last candle at or before the minute `h` clock minutes after
+ * t (as-of, the policy of `clock.ts`; the candle of t itself qualifies, so with h below the carry
+ * limit the price is always known). NaN where `t + h` is not before `endMs` (the future is not
+ * known yet, or belongs to the next partition). Aligned with `close`, so row t pairs a feature
+ * known at t with what happens next.
  *
- * @param horizon h, a positive integer number of rows (minutes).
+ * @param candles the candles' open times (ascending whole minutes) and closes.
+ * @param horizon h, a positive integer number of clock minutes.
+ * @param endMs exclusive end of the candles' range (e.g. the end of their UTC day).
  */
-export function forwardReturns(close: Float64Array, horizon: number): Float64Array {
+export function forwardReturns(candles: { readonly ts: Float64Array; readonly close: Float64Array }, horizon: number, endMs: number): Float64Array {
   if (!Number.isInteger(horizon) || horizon < 1) throw new Error(`forwardReturns: horizon must be a positive integer, got ${horizon}`);
+  if (horizon > MAX_CARRY_MINUTES) throw new Error(`forwardReturns: horizon ${horizon} exceeds the ${MAX_CARRY_MINUTES}-minute carry limit`);
+  const { ts, close } = candles;
+  checkLengths('forwardReturns', ts, close);
   const n = close.length;
   const out = new Float64Array(n);
-  for (let t = 0; t < n; t++) out[t] = t + horizon < n ? Math.log(close[t + horizon] / close[t]) : NaN;
+  const h = horizon * MINUTE_MS;
+  if (!hasGaps(ts)) {
+    // One candle per minute: the as-of candle is `horizon` rows ahead, or the last one (candles may end before endMs).
+    for (let t = 0; t < n; t++) out[t] = ts[t] + h < endMs ? Math.log(close[Math.min(t + horizon, n - 1)] / close[t]) : NaN;
+    return out;
+  }
+  let j = 0;
+  for (let t = 0; t < n; t++) {
+    const target = ts[t] + h;
+    if (target >= endMs) {
+      out[t] = NaN;
+      continue;
+    }
+    // Both t and target only grow, so the as-of candle index only moves forward: O(n) overall.
+    j = lastAtOrBefore(ts, Math.max(j, t), target);
+    out[t] = Math.log(close[j] / close[t]);
+  }
   return out;
 }
 

@@ -212,7 +212,10 @@ export function lambdaFromHalfLife(halfLife: number): number {
  * Seeding: leading NaNs stay NaN; at the first finite return `var = r^2` (the one-observation
  * estimate). After k further steps the seed's weight is `lambda^k`, so callers that need a
  * seed-independent value run the recursion long enough before the rows they keep.
- * A NaN after the seed propagates to all later rows (bad data should be visible, not smoothed).
+ * A NaN after the seed is an unknown minute (an outage on the clock grid, see `clock.ts`): the
+ * recursion does not step on it and the row holds the last state, because neither a zero return
+ * (decay) nor the move across the outage as one minute's return would describe it. Candles are
+ * validated finite at ingest, so no other NaN reaches here.
  *
  * @param returns the returns, oldest first.
  * @param lambda decay in (0, 1), see {@link lambdaFromHalfLife}.
@@ -231,7 +234,8 @@ export function ewmaVariance(returns: Float64Array, lambda: number, out?: Float6
   const alpha = 1 - lambda;
   for (i++; i < n; i++) {
     const r = returns[i];
-    state = lambda * state + alpha * r * r;
+    // NaN: an unknown minute holds the state (see above); a finite return takes the same path as always.
+    if (r === r) state = lambda * state + alpha * r * r;
     v[i] = state;
   }
   return v;
@@ -248,7 +252,8 @@ export function ewmaVariance(returns: Float64Array, lambda: number, out?: Float6
  *   defined when L = 0 (gives 100). When G = L = 0 (a flat market) RSI is 50 by convention:
  *   neither side has strength.
  *
- * Rows before the seed (i < period) are NaN.
+ * Rows before the seed (i < period) are NaN. After the seed, a NaN change (an unknown minute on
+ * the clock grid, see `clock.ts`) leaves both averages as they are: the recursion does not step.
  *
  * @param close prices, oldest first.
  * @param period number of changes in the seed average and the smoothing length (14 classically).
@@ -274,11 +279,11 @@ export function wilderRsi(close: Float64Array, period: number, out?: Float64Arra
   rsi[period] = rsiFrom(g, l);
   for (let i = period + 1; i < n; i++) {
     const d = close[i] - close[i - 1];
-    // A NaN change must poison both averages, not be mistaken for "no gain, no loss".
-    const gain = d > 0 ? d : Number.isNaN(d) ? NaN : 0;
-    const loss = d < 0 ? -d : Number.isNaN(d) ? NaN : 0;
-    g = (g * (period - 1) + gain) / period;
-    l = (l * (period - 1) + loss) / period;
+    // A NaN change (unknown minute) must not be mistaken for "no gain, no loss": no step at all.
+    if (d === d) {
+      g = (g * (period - 1) + (d > 0 ? d : 0)) / period;
+      l = (l * (period - 1) + (d < 0 ? -d : 0)) / period;
+    }
     rsi[i] = rsiFrom(g, l);
   }
   return rsi;

@@ -5,7 +5,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Materialization } from '../db/schema';
+import { describeQuality } from '../sources/quality';
 import type { ReportData } from './data';
+
+/** A candles partition's quality for the runs table, e.g. `degraded: 244 missing`; empty for other assets. */
+function qualityCell(r: Materialization): string {
+  if (r.asset !== 'candles' || r.quality === null) return '';
+  const detail = describeQuality({ rows: Number(r.rows), missingMinutes: r.missing_minutes, duplicates: r.duplicates, conflictingDuplicates: r.conflicting_duplicates });
+  return `${r.quality}, ${r.source ?? r.code_version}: ${detail}`;
+}
 
 /** Where uPlot's prebuilt browser files are. */
 function uplotDist(): string {
@@ -65,10 +74,20 @@ export function renderReportHtml(data: ReportData, options: { uiLink: (workflowI
     .map(
       (r) =>
         `<tr><td>${escapeHtml(r.asset)}</td><td>${escapeHtml(r.partition)}</td><td><a href="${escapeHtml(options.uiLink(r.workflow_id, r.run_id))}">${escapeHtml(r.workflow_id)}</a></td>` +
-        `<td>${escapeHtml(r.code_version)}</td><td class="num">${r.rows}</td><td>${new Date(Number(r.materialized_at)).toISOString().replace('T', ' ').slice(0, 19)}</td></tr>`,
+        `<td>${escapeHtml(r.code_version)}</td><td class="num">${r.rows}</td><td${r.quality === 'degraded' || r.quality === 'empty' ? ' class="warn"' : ''}>${escapeHtml(qualityCell(r))}</td>` +
+        `<td>${new Date(Number(r.materialized_at)).toISOString().replace('T', ' ').slice(0, 19)}</td></tr>`,
     )
     .join('\n');
   const charts = data.charts.map((c) => `<section class="chart" id="chart-${c.id}"></section>`).join('\n');
+  const candleRuns = data.runs.filter((r) => r.asset === 'candles');
+  const sources = [...new Set(candleRuns.map((r) => r.source ?? r.code_version))];
+  const synthetic = sources.includes('synthetic')
+    ? `<p class="warn"><strong>Synthetic data</strong>: ${sources.length === 1 ? 'these candles were generated' : 'some of these candles were generated'} by featureflow's offline source, not traded on a market.</p>`
+    : '';
+  const degraded = candleRuns.filter((r) => r.quality === 'degraded' || r.quality === 'empty');
+  const quality = degraded.length
+    ? `<p class="warn">${degraded.length} day${degraded.length === 1 ? ' has' : 's have'} degraded data quality (${degraded.map((r) => escapeHtml(r.partition)).join(', ')}): see the runs table and docs/data-quality.md.</p>`
+    : '';
   const empty = data.candleCount === 0 ? `<p class="warn">No candles stored for ${escapeHtml(symbol)} in this range: run the pipeline or a backfill first.</p>` : '';
 
   return `<!doctype html>
@@ -89,7 +108,9 @@ export function renderReportHtml(data: ReportData, options: { uiLink: (workflowI
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="meta">${data.candleCount} one-minute candles; charts show the last value of each ${step}-minute bucket. Generated ${options.generatedAt.toISOString()}.</p>
+<p class="meta">${data.candleCount} one-minute candles${sources.length ? ` from ${escapeHtml(sources.join(', '))}` : ''}; charts show the last value of each ${step}-minute bucket. Generated ${options.generatedAt.toISOString()}.</p>
+${synthetic}
+${quality}
 ${empty}
 ${charts}
 <h2>D: mean rank IC per feature over the range</h2>
@@ -97,8 +118,8 @@ ${charts}
 ${scoreRows || '<tr><td colspan="4">no evaluations in this range</td></tr>'}
 </tbody></table>
 <h2>Runs that produced each partition</h2>
-<table><thead><tr><th>asset</th><th>partition</th><th>workflow (Web UI)</th><th>code version</th><th>rows</th><th>materialized (UTC)</th></tr></thead><tbody>
-${runRows || '<tr><td colspan="6">no materializations in this range</td></tr>'}
+<table><thead><tr><th>asset</th><th>partition</th><th>workflow (Web UI)</th><th>code version</th><th>rows</th><th>data quality</th><th>materialized (UTC)</th></tr></thead><tbody>
+${runRows || '<tr><td colspan="7">no materializations in this range</td></tr>'}
 </tbody></table>
 <script type="application/json" id="report-data">${scriptJson({ charts: data.charts })}</script>
 <script>${uplotJs}</script>

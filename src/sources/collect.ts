@@ -16,9 +16,15 @@ export interface RawCandle {
   readonly volume: number;
 }
 
+/** Whether two candles of the same minute agree on every value (a harmless repeat). */
+function sameCandle(a: RawCandle, b: RawCandle): boolean {
+  return a.open === b.open && a.high === b.high && a.low === b.low && a.close === b.close && a.volume === b.volume;
+}
+
 /**
  * The candles of `[dayStartMs, dayStartMs + minutes)` from `raw` (any order), as columns.
- * When a minute appears more than once the first occurrence wins and the rest count as duplicates.
+ * When a minute appears more than once the first occurrence wins and the rest count as duplicates
+ * (and as conflicting when their values differ from the first's).
  */
 export function collectCandles(raw: readonly RawCandle[], dayStartMs: number, minutes: number): SourceDay {
   const endMs = dayStartMs + minutes * MINUTE_MS;
@@ -29,9 +35,13 @@ export function collectCandles(raw: readonly RawCandle[], dayStartMs: number, mi
     .sort((a, b) => a.c.ts - b.c.ts || a.order - b.order);
   const kept: RawCandle[] = [];
   let duplicates = 0;
+  let conflictingDuplicates = 0;
   for (const { c } of inDay) {
-    if (kept.length && kept[kept.length - 1].ts === c.ts) duplicates++;
-    else kept.push(c);
+    const last = kept[kept.length - 1];
+    if (last && last.ts === c.ts) {
+      duplicates++;
+      if (!sameCandle(last, c)) conflictingDuplicates++;
+    } else kept.push(c);
   }
   const n = kept.length;
   const column = (pick: (c: RawCandle) => number) => Float64Array.from(kept, pick);
@@ -46,5 +56,6 @@ export function collectCandles(raw: readonly RawCandle[], dayStartMs: number, mi
     },
     missingMinutes: minutes - n,
     duplicates,
+    conflictingDuplicates,
   };
 }

@@ -211,3 +211,45 @@ export function syntheticCandles(symbol: string, fromMs: number, toMsExclusive: 
   }
   return { ts, open, high, low, close, volume };
 }
+
+/** Longest run of consecutive missing minutes {@link syntheticMissingMinutes} makes. */
+const MAX_RUN = 15;
+
+/**
+ * Which minutes of `[fromMs, toMsExclusive)` a synthetic exchange omits, 1 = missing: about
+ * `missingPct` % of the minutes, like a real exchange's holes: 70 % of them single quiet minutes,
+ * 30 % in runs of 2 to 15 minutes (a short outage). A pure function of (symbol, minute), like the
+ * candles themselves, so any sub-range agrees with a larger one and a day is the same on every run.
+ *
+ * A minute m is missing when its own hash falls below `0.7 p`, or when a run started at one of the
+ * 15 minutes before it (start hash below `0.3 p / 8.5`, 8.5 being the mean run length) still
+ * covers it (length 2 + start's second hash mod 14).
+ */
+export function syntheticMissingMinutes(symbol: string, fromMs: number, toMsExclusive: number, missingPct: number): Uint8Array {
+  if (!(missingPct >= 0 && missingPct <= 100)) throw new Error(`syntheticMissingMinutes: missingPct must be in [0, 100], got ${missingPct}`);
+  const n = Math.max(0, (toMsExclusive - fromMs) / MINUTE_MS);
+  const out = new Uint8Array(n);
+  if (missingPct === 0) return out;
+  const seed = symbolSeed(symbol);
+  const singleSeed = subSeed(seed, 300);
+  const runSeed = subSeed(seed, 301);
+  const lengthSeed = subSeed(seed, 302);
+  const p = missingPct / 100;
+  const single = 0.7 * p * TWO_POW_32;
+  const start = ((0.3 * p) / 8.5) * TWO_POW_32;
+  const m0 = fromMs / MINUTE_MS;
+  for (let i = 0; i < n; i++) {
+    const m = m0 + i;
+    if (hashGrid(singleSeed, m) < single) {
+      out[i] = 1;
+      continue;
+    }
+    for (let s = m - MAX_RUN + 1; s <= m; s++) {
+      if (hashGrid(runSeed, s) < start && m - s < 2 + (hashGrid(lengthSeed, s) % (MAX_RUN - 1))) {
+        out[i] = 1;
+        break;
+      }
+    }
+  }
+  return out;
+}

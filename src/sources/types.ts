@@ -18,8 +18,10 @@ export interface SourceDay {
   readonly candles: CandleColumns;
   /** Minutes of the day with no candle (live sources have gaps). */
   readonly missingMinutes: number;
-  /** Duplicate candles the source returned and were dropped. */
+  /** Duplicate candles the source returned and were dropped (the first of a minute is kept). */
   readonly duplicates: number;
+  /** Of those, how many disagreed with the kept candle in some value: the source contradicts itself. */
+  readonly conflictingDuplicates: number;
 }
 
 /** A market data source. */

@@ -14,6 +14,7 @@ import { openMigratedDatabase } from '../../src/db/connect';
 import type { Db } from '../../src/db/schema';
 import { FlowKey, SymbolKey, PartitionKey, CodeVersionKey, SourceKey } from '../../src/search-attributes';
 import { defaultSources } from '../../src/sources';
+import { TEST_SYMBOLS } from './sources';
 import type { SourceRegistry } from '../../src/sources/types';
 import { sqlitePragmaArgs } from '../../src/devserver';
 import { temporalCliPath } from '../../src/temporal-cli';
@@ -153,7 +154,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     config,
     connection: env.nativeConnection,
     db,
-    sources: options.sources ?? defaultSources(),
+    sources: options.sources ?? defaultSources({ symbols: TEST_SYMBOLS }),
     workflowBundle: testWorkflowBundle(),
   });
   const running = worker.run();

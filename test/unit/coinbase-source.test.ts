@@ -58,6 +58,8 @@ describe('coinbase source', () => {
 
     expect(day.missingMinutes).toBe(gaps.size);
     expect(day.duplicates).toBe(duplicates.size);
+    // The fake repeats a candle with the same values: duplicates, but none that contradicts another.
+    expect(day.conflictingDuplicates).toBe(0);
     expect(day.candles.ts.length).toBe(1440 - gaps.size);
     const ts = Array.from(day.candles.ts);
     expect(ts).toEqual([...ts].sort((a, b) => a - b));

@@ -3,19 +3,46 @@ import { forwardReturns, informationCoefficients, pearson, spearman } from '../.
 
 const f = (values: number[]): Float64Array => Float64Array.from(values);
 
-describe('forwardReturns', () => {
-  test('ln(close_{t+h} / close_t), NaN for the last h rows', () => {
-    const fwd = forwardReturns(f([100, 101, 105, 99]), 2);
+const MIN = 60_000;
+/** Candles at the given minutes (offsets from 0) with the given closes. */
+const at = (minutes: number[], close: number[]) => ({ ts: Float64Array.from(minutes, (m) => m * MIN), close: f(close) });
+
+describe('forwardReturns (clock minutes)', () => {
+  test('ln(close_{t+h} / close_t), NaN where t + h reaches the end', () => {
+    const fwd = forwardReturns(at([0, 1, 2, 3], [100, 101, 105, 99]), 2, 4 * MIN);
     expect(fwd[0]).toBeCloseTo(0.04879016416943205, 15); // ln(105/100)
     expect(fwd[1]).toBeCloseTo(-0.020000666706669543, 15); // ln(99/101)
     expect(fwd[2]).toBeNaN();
     expect(fwd[3]).toBeNaN();
   });
 
+  test('over holes: the price h clock minutes later is the last close at or before that minute', () => {
+    // Minutes 0, 1, 4, 5, 9 of a 12-minute range; h = 3.
+    const fwd = forwardReturns(at([0, 1, 4, 5, 9], [100, 102, 104, 99, 110]), 3, 12 * MIN);
+    expect(fwd[0]).toBe(Math.log(102 / 100)); // minute 3 is missing: as of minute 1
+    expect(fwd[1]).toBe(Math.log(104 / 102)); // minute 4
+    expect(fwd[2]).toBe(Math.log(99 / 104)); // minute 7 missing: as of minute 5
+    expect(fwd[3]).toBe(Math.log(99 / 99)); // minute 8 missing: as of minute 5 itself, a 0 return
+    expect(fwd[4]).toBeNaN(); // minute 12 is past the end
+    // A row-count horizon would have paired minute 0 with minute 5 (3 rows later): the old error.
+    expect(fwd[0]).not.toBe(Math.log(99 / 100));
+  });
+
+  test("candles that stop before the day's end: the last candle is the price of the minutes after it", () => {
+    const fwd = forwardReturns(at([0, 1, 2, 3], [1, 2, 4, 8]), 2, 6 * MIN);
+    expect(Array.from(fwd)).toEqual([Math.log(4), Math.log(4), Math.log(2), 0]);
+  });
+
+  test('the end is exclusive: a target on the end is unknown even when the data goes on', () => {
+    const fwd = forwardReturns(at([0, 1, 2, 3], [1, 2, 3, 4]), 2, 3 * MIN);
+    expect(Array.from(fwd)).toEqual([Math.log(3), NaN, NaN, NaN]);
+  });
+
   test('horizon longer than the series gives all NaN; invalid horizons throw', () => {
-    expect(Array.from(forwardReturns(f([1, 2]), 5))).toEqual([NaN, NaN]);
-    expect(() => forwardReturns(f([1, 2]), 0)).toThrow(/horizon/);
-    expect(() => forwardReturns(f([1, 2]), 1.5)).toThrow(/horizon/);
+    expect(Array.from(forwardReturns(at([0, 1], [1, 2]), 5, 2 * MIN))).toEqual([NaN, NaN]);
+    expect(() => forwardReturns(at([0, 1], [1, 2]), 0, 2 * MIN)).toThrow(/horizon/);
+    expect(() => forwardReturns(at([0, 1], [1, 2]), 1.5, 2 * MIN)).toThrow(/horizon/);
+    expect(() => forwardReturns(at([0, 1], [1, 2]), 61, 2 * MIN)).toThrow(/carry limit/);
   });
 });
 

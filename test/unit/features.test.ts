@@ -236,8 +236,8 @@ describe('math building blocks', () => {
 describe('feature set B', () => {
   test('metadata', () => {
     expect(featuresB.id).toBe('b');
-    expect(featuresB.version).toBe('b-1.0.0');
-    expect(featuresB.lookbackMinutes).toBe(60);
+    expect(featuresB.version).toBe('b-1.1.0');
+    expect(featuresB.lookbackMinutes).toBe(120);
     expect(featuresB.columns).toEqual(['log_return', 'ret_mean_15', 'ret_mean_60', 'vol_15', 'vol_60', 'range_pct', 'volume_z_60']);
   });
 
@@ -286,7 +286,7 @@ describe('feature set B', () => {
 describe('feature set C', () => {
   test('metadata', () => {
     expect(featuresC.id).toBe('c');
-    expect(featuresC.version).toBe('c-1.0.0');
+    expect(featuresC.version).toBe('c-1.1.0');
     expect(featuresC.lookbackMinutes).toBe(2880);
     expect(featuresC.columns).toEqual(['ewma_vol_30', 'rsi_14', 'zscore_close_120', 'momentum_30']);
   });
@@ -370,17 +370,84 @@ describe('chunk invariance (what chunked backfills rely on)', () => {
     }
   });
 
-  test('lookbackMinutes is tight for B: one minute less leaves vol_60 undefined on the first row', () => {
+  test('B on candles without holes needs 60 minutes: one minute less leaves vol_60 undefined on the first row', () => {
     expect(computeRange(featuresB, from, from + 10 * MINUTE, 59).vol_60[0]).toBeNaN();
     expect(computeRange(featuresB, from, from + 10 * MINUTE, 60).vol_60[0]).not.toBeNaN();
+    expect(computeRange(featuresB, from, from + 10 * MINUTE, 60)).toEqual(computeRange(featuresB, from, from + 10 * MINUTE));
   });
 
-  test('C: a range starting at 23:59 needs 2879 minutes (within the 2880 lookback)', () => {
+  test('C: a range starting at 23:59 needs the previous day; without any candle of it the recursions are NaN', () => {
     const start = from + DAY - MINUTE;
     const enough = computeRange(featuresC, start, start + 2 * MINUTE, 2879);
     expect(enough.rsi_14[0]).not.toBeNaN();
     expect(enough).toEqual(computeRange(featuresC, start, start + 2 * MINUTE));
-    expect(computeRange(featuresC, start, start + 2 * MINUTE, 2878).rsi_14[0]).toBeNaN();
+    // 1439 minutes back from 23:59 is 00:00 of the same day: the previous day is not in the input.
+    const without = computeRange(featuresC, start, start + 2 * MINUTE, 1439);
+    expect(without.rsi_14[0]).toBeNaN();
+    expect(without.ewma_vol_30[0]).toBeNaN();
+  });
+});
+
+/** Candles without the minutes `missing` says (by absolute minute number): a source with holes. */
+function withHoles(c: CandleColumns, missing: (minute: number) => boolean): CandleColumns {
+  const keep: number[] = [];
+  for (let i = 0; i < c.ts.length; i++) if (!missing(c.ts[i] / MINUTE)) keep.push(i);
+  const pick = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]);
+  return { ts: pick(c.ts), open: pick(c.open), high: pick(c.high), low: pick(c.low), close: pick(c.close), volume: pick(c.volume) };
+}
+
+describe('chunk invariance with holes (wall-clock minutes)', () => {
+  const from = T0 + 5 * DAY;
+  const to = from + 3 * DAY;
+  const m0 = from / MINUTE;
+  /** Single minutes, runs, a hole across each midnight, a day's first 90 minutes, a 2-hour outage. */
+  const missing = (m: number): boolean => {
+    const k = m - m0;
+    const minuteOfDay = ((k % 1440) + 1440) % 1440;
+    return (
+      (m * 2654435761) % 97 < 4 || // ~4 % scattered single minutes (and some short runs)
+      (k >= 300 && k < 307) || // a 7-minute run
+      minuteOfDay >= 1430 || minuteOfDay < 12 || // across every midnight
+      (k >= 1440 && k < 1530) || // day 2's first 90 minutes
+      (k >= 2 * 1440 + 600 && k < 2 * 1440 + 720) // a 2-hour outage on day 3 (beyond the carry limit)
+    );
+  };
+  /** `alg` over [fromMs, toMs) as the pipeline computes it: load the lookback, compute, keep the rows in range. */
+  function computeGappy(alg: FeatureAlgorithm, fromMs: number, toMs: number) {
+    const candles = withHoles(syntheticCandles('BTC-USD', fromMs - alg.lookbackMinutes * MINUTE, toMs), missing);
+    const cols = alg.compute(candles);
+    const found = candles.ts.findIndex((t) => t >= fromMs);
+    const first = found < 0 ? candles.ts.length : found;
+    return { ts: Array.from(candles.ts.subarray(first)), ...sliceRows(cols, first, candles.ts.length) };
+  }
+
+  test.each([
+    ['b', featuresB],
+    ['c', featuresC],
+  ] as const)('%s: a 3-day range equals each day, and odd chunks, computed separately', (_id, alg) => {
+    const whole = computeGappy(alg, from, to);
+    expect(whole.ts.length).toBeLessThan(3 * 1440 - 300);
+    const cuts = [from, from + DAY, from + DAY + 45 * MINUTE, from + 2 * DAY + 650 * MINUTE, from + 3 * DAY - 5 * MINUTE, to];
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const part = computeGappy(alg, cuts[i], cuts[i + 1]);
+      const lo = whole.ts.filter((t) => t < cuts[i]).length;
+      const hi = whole.ts.filter((t) => t < cuts[i + 1]).length;
+      const expected = Object.fromEntries(Object.entries(whole).map(([k, v]) => [k, v.slice(lo, hi)]));
+      expect(part).toEqual(expected);
+    }
+  });
+
+  test('B: the lookback covers the carry: with 60 minutes only, a row after a hole at the window start differs', () => {
+    // Minute 60 before `from` is missing: the full lookback carries the close of minute 61 into it.
+    const hole = (m: number) => m === m0 - 60;
+    const load = (lookback: number) => {
+      const candles = withHoles(syntheticCandles('BTC-USD', from - lookback * MINUTE, from + MINUTE), hole);
+      const cols = featuresB.compute(candles);
+      return cols.vol_60[cols.vol_60.length - 1];
+    };
+    expect(load(120)).not.toBeNaN();
+    expect(load(60)).toBeNaN();
+    expect(load(120)).toBe(load(200));
   });
 });
 

@@ -93,7 +93,7 @@ describe('Temporal connection from configuration', () => {
 
   it('reads the market source settings', () => {
     const config = loadConfig({ ...base, FEATUREFLOW_COINBASE_URL: 'http://127.0.0.1:9999', FEATUREFLOW_COINBASE_RATE: '5', FEATUREFLOW_CSV_DIR: dir });
-    expect(config.sources).toEqual({ coinbaseUrl: 'http://127.0.0.1:9999', coinbaseRatePerSecond: 5, csvDir: dir });
+    expect(config.sources).toEqual({ coinbaseUrl: 'http://127.0.0.1:9999', coinbaseRatePerSecond: 5, csvDir: dir, syntheticSymbols: ['BTC-USD'], syntheticMissingPct: 0 });
     expect(loadConfig(base).sources).toMatchObject({ coinbaseUrl: 'https://api.exchange.coinbase.com', coinbaseRatePerSecond: 3 });
     expect(() => loadConfig({ ...base, FEATUREFLOW_COINBASE_RATE: 'fast' })).toThrow(/FEATUREFLOW_COINBASE_RATE/);
   });

@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BackfillInput, BackfillResult } from '../../src/contracts';
 import { listMaterializations } from '../../src/db/ledger';
 import { flowWorkflowId, pipelineWorkflowId } from '../../src/ids';
-import { syntheticSource } from '../../src/sources';
+import { testSyntheticSource as syntheticSource } from '../helpers/sources';
 import type { MarketSource } from '../../src/sources/types';
 import { backfillWorkflowId } from '../../src/workflows/backfill-api';
 import { CHILD_ID_CONFLICT_TYPE, WAIT_FOR_CHILD_ID_CONFLICT } from '../../src/workflows/child-conflict';

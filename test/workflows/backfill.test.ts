@@ -10,7 +10,7 @@ import { BackfillProgress, BackfillResult, type BackfillInput } from '../../src/
 import { addDays, dayStartMs, daysOf } from '../../src/dates';
 import { listMaterializations } from '../../src/db/ledger';
 import { SLICE_DAYS } from '../../src/activities/slices';
-import { syntheticSource } from '../../src/sources';
+import { testSyntheticSource as syntheticSource } from '../helpers/sources';
 import type { MarketSource } from '../../src/sources/types';
 import { backfillProgressQuery, backfillWorkflowId, pauseBackfillSignal, resumeBackfillSignal } from '../../src/workflows/backfill-api';
 import { Worker } from '@temporalio/worker';
@@ -201,7 +201,7 @@ describe('backfill on a real dev server', () => {
     expect(stale.result).toMatchObject({ total: 16, done: 3, skipped: 13, failed: 0 });
     const kids = await childrenOf(stack.client, backfillWorkflowId({ ...range, flows: ['ingest', 'features-c'] }), stale.started);
     expect(kids.map((k) => k.workflowId).sort()).toEqual(['features-c/BTC-USD/2024-03-02..2024-03-03', 'features-c/BTC-USD/2024-03-06']);
-    expect((await ledger('BTC-USD', '2024-03-01', '2024-03-08', 'features_c')).every((m) => m.code_version === 'c-1.0.0')).toBe(true);
+    expect((await ledger('BTC-USD', '2024-03-01', '2024-03-08', 'features_c')).every((m) => m.code_version === 'c-1.1.0')).toBe(true);
 
     // --force on ingest re-fetches every day (late or corrected data); the same data gives the
     // same checksums, so by lineage nothing computed from it goes stale.

@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from '../../src/config';
 import { connectClient } from '../../src/temporal';
 import { addDays, lastCompleteDay } from '../../src/dates';
 import { coinbaseSource } from '../../src/sources/coinbase';
-import { syntheticSource } from '../../src/sources';
+import { testSyntheticSource as syntheticSource } from '../helpers/sources';
 import { startFakeCoinbase, type FakeCoinbase } from '../helpers/fake-coinbase';
 import { startStack, type TestStack } from '../helpers/stack';
 import { freePort } from '../helpers/ports';

@@ -15,7 +15,7 @@ import { addDays, dayStartMs, DAY_MS } from '../../src/dates';
 import { FLOW_GRAPH } from '../../src/flows/registry';
 import { evaluationAsset } from '../../src/db/ledger';
 import { dynamicTables } from '../../src/db/schema';
-import { syntheticSource } from '../../src/sources';
+import { testSyntheticSource as syntheticSource } from '../helpers/sources';
 import type { MarketSource } from '../../src/sources/types';
 import { backfillWorkflowId } from '../../src/workflows/backfill-api';
 import { runCli } from '../helpers/run-cli';

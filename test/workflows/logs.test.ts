@@ -19,7 +19,7 @@ import type { Db } from '../../src/db/schema';
 import { pipelineWorkflowId } from '../../src/ids';
 import { readLogs, type StoredLog } from '../../src/observability/log-store';
 import { flowSearchAttributes, runSummary } from '../../src/run-metadata';
-import { syntheticSource } from '../../src/sources';
+import { testSyntheticSource as syntheticSource } from '../helpers/sources';
 import type { MarketSource } from '../../src/sources/types';
 import { installTestObservability, startDevServerEnv, startStack, testWorkflowBundle, type TestStack } from '../helpers/stack';
 import { freePort } from '../helpers/ports';

@@ -11,7 +11,7 @@ import { FLOW_GRAPH } from '../../src/flows/registry';
 import { listMaterializations } from '../../src/db/ledger';
 import { pipelineWorkflowId } from '../../src/ids';
 import { loadRunTree } from '../../src/run-tree';
-import { syntheticSource } from '../../src/sources';
+import { testSyntheticSource as syntheticSource } from '../helpers/sources';
 import type { MarketSource } from '../../src/sources/types';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -70,7 +70,7 @@ describe('pipeline on a real dev server', () => {
     const ledger = await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: DAY, to: DAY });
     // D's scores are one ledger partition per scored flow, so each can go stale on its own.
     expect(ledger.map((m) => m.asset).sort()).toEqual(['candles', ...algorithms.map((a) => `evaluations/${a}`), ...features.map((f) => f.asset)].sort());
-    expect(byAssetVersion(ledger, 'evaluations/c')).toBe(`eval-1.0.0+${featureRefOf(result, 'features-c').version}`);
+    expect(byAssetVersion(ledger, 'evaluations/c')).toBe(`eval-1.1.0+${featureRefOf(result, 'features-c').version}`);
     const byAsset = Object.fromEntries(ledger.map((m) => [m.asset, m]));
     // The range checksum the flow returned is derived from the ledger's per-partition checksum.
     expect(rangeChecksum([byAsset.candles.checksum])).toBe(ingestRefOf(result).checksum);

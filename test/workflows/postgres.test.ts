@@ -10,7 +10,7 @@ import { listMaterializations } from '../../src/db/ledger';
 import { dayStartMs } from '../../src/dates';
 import { pipelineWorkflowId } from '../../src/ids';
 import { coinbaseSource } from '../../src/sources/coinbase';
-import { syntheticSource } from '../../src/sources';
+import { testSyntheticSource as syntheticSource } from '../helpers/sources';
 import { startFakeCoinbase, type FakeCoinbase } from '../helpers/fake-coinbase';
 import { startStack, testPostgresUrl, type TestStack } from '../helpers/stack';
 

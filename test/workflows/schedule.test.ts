@@ -16,7 +16,8 @@ import { pipelineWorkflowId } from '../../src/ids';
 import { createOrUpdatePipelineSchedule, pipelineScheduleId, SCHEDULE_TIMEZONE, scheduledWorkflowIdPrefix } from '../../src/schedule';
 import { daysIn, ownDays } from '../../src/schedule-days';
 import { PartitionKey, ScheduledStartTimeKey } from '../../src/search-attributes';
-import { defaultSources, syntheticSource } from '../../src/sources';
+import { defaultSources } from '../../src/sources';
+import { TEST_SYMBOLS, testSyntheticSource as syntheticSource } from '../helpers/sources';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
 
 /** Wall-clock weekday and time of an instant in New York, e.g. `Mon 09:30`. */
@@ -272,7 +273,7 @@ describe('daily pipeline schedule on a real dev server', () => {
     const broken = await startStack({
       server,
       sources: {
-        ...defaultSources(),
+        ...defaultSources({ symbols: TEST_SYMBOLS }),
         synthetic: {
           ...syntheticSource,
           async fetchDay() {

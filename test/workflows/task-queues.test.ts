@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config';
 import { PipelineResult, type BackfillInput, type PipelineInput, ingestRefOf, featureRefOf, evaluationRefOf } from '../../src/contracts';
 import { flowWorkflowId, pipelineWorkflowId } from '../../src/ids';
 import { defaultSources } from '../../src/sources';
+import { TEST_SYMBOLS } from '../helpers/sources';
 import { backfillWorkflowId } from '../../src/workflows/backfill-api';
 import { createWorkers } from '../../src/worker';
 import { startDevServerEnv, startStack, testWorkflowBundle, type TestStack } from '../helpers/stack';
@@ -44,7 +45,7 @@ describe('ingest and compute on separate task queues', () => {
     stack = await startStack({ server });
     ingestQueue = `${stack.config.taskQueue}-ingest`;
     const config = { ...stack.config, workerRole: 'ingest' as const, ingestTaskQueue: ingestQueue, ingestMaxPerSecond: 50 };
-    ingestWorkers = await createWorkers({ config, connection: server.nativeConnection, db: stack.db, sources: defaultSources(), overrides: { identity: INGEST_IDENTITY } });
+    ingestWorkers = await createWorkers({ config, connection: server.nativeConnection, db: stack.db, sources: defaultSources({ symbols: TEST_SYMBOLS }), overrides: { identity: INGEST_IDENTITY } });
     ingestRunning = Promise.all(ingestWorkers.map((w) => w.run()));
   });
   afterAll(async () => {
@@ -103,7 +104,7 @@ describe('ingest and compute on separate task queues', () => {
     // Its own main queue: one connection may not register two workflow workers on one queue.
     const computeQueue = `${stack.config.taskQueue}-compute`;
     const config = { ...stack.config, taskQueue: computeQueue, workerRole: 'compute' as const, ingestTaskQueue: ingestQueue };
-    const workers = await createWorkers({ config, connection: server.nativeConnection, db: stack.db, sources: defaultSources(), workflowBundle: testWorkflowBundle() });
+    const workers = await createWorkers({ config, connection: server.nativeConnection, db: stack.db, sources: defaultSources({ symbols: TEST_SYMBOLS }), workflowBundle: testWorkflowBundle() });
     expect(workers.map((w) => w.options.taskQueue)).toEqual([computeQueue]);
     expect([...workers[0].options.activities.keys()].sort()).toEqual(['computeFeatures', 'evaluateFeatures', 'planBackfill']);
     const input: PipelineInput = { symbol: 'ADA-USD', date: '2024-02-07', ingestTaskQueue: ingestQueue };

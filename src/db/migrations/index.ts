@@ -7,6 +7,7 @@ import * as m001 from './001_initial';
 import * as m002 from './002_logs';
 import * as m003 from './003_drop_row_labels';
 import * as m004 from './004_lineage';
+import * as m005 from './005_partition_quality';
 import type { MigrationStep } from './runner';
 
 export type { MigrationStep } from './runner';
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   { name: '002_logs', up: m002.up },
   { name: '003_drop_row_labels', up: m003.up },
   { name: '004_lineage', up: m004.up },
+  { name: '005_partition_quality', up: m005.up },
 ];
