@@ -11,7 +11,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { FLOW_GRAPH } from '../../src/flows/registry';
 import { pipelineWorkflowId } from '../../src/ids';
+import type { MarketSource } from '../../src/sources/types';
+import { testSyntheticSource } from '../helpers/sources';
 import { flowSearchAttributes, runSummary } from '../../src/run-metadata';
 import { temporalCliPath } from '../../src/temporal-cli';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
@@ -19,7 +23,17 @@ import { ARTIFACTS_DIR, launchBrowser } from './browser';
 import { freePort } from '../helpers/ports';
 
 const DAY = '2024-01-15';
-const CHILDREN = ['ingest', 'features-b', 'features-c', 'evaluate'].map((f) => `${f}/BTC-USD/${DAY}`);
+const CHILDREN = FLOW_GRAPH.active.map((f) => `${f.id}/BTC-USD/${DAY}`);
+/** A symbol whose ingest fails for good: its pipeline fails, and the Web UI must show why at once. */
+const BROKEN = 'ETH-USD';
+
+const source: MarketSource = {
+  ...testSyntheticSource,
+  async fetchDay(symbol, day, options) {
+    if (symbol === BROKEN) throw ApplicationFailure.nonRetryable(`${symbol}.csv:1842: close 'abc' is not a number`, 'SourceDataInvalid');
+    return testSyntheticSource.fetchDay(symbol, day, options);
+  },
+};
 
 describe('Temporal Web UI', () => {
   let server: TestWorkflowEnvironment;
@@ -29,7 +43,7 @@ describe('Temporal Web UI', () => {
   beforeAll(async () => {
     uiPort = await freePort();
     server = await startDevServerEnv({ uiPort });
-    stack = await startStack({ server });
+    stack = await startStack({ server, sources: { synthetic: source } });
     const args = { symbol: 'BTC-USD', from: DAY, to: DAY, source: 'synthetic' } as const;
     await stack.client.workflow.execute('pipeline', {
       taskQueue: stack.config.taskQueue,
@@ -44,12 +58,12 @@ describe('Temporal Web UI', () => {
     await server?.teardown();
   });
 
-  it('`temporal workflow list --query "`Partition`=..."` lists the pipeline and its four children', async () => {
+  it('`temporal workflow list --query "`Partition`=..."` lists the pipeline and one child per flow', async () => {
     let ids: string[] = [];
-    for (let i = 0; i < 50 && ids.length < 5; i++) {
+    for (let i = 0; i < 50 && ids.length < CHILDREN.length + 1; i++) {
       const out = execFileSync(temporalCliPath(), ['workflow', 'list', '--address', server.address, '--query', `\`Partition\`='${DAY}'`, '--output', 'json'], { encoding: 'utf8' });
       ids = (JSON.parse(out || '[]') as Array<{ execution: { workflowId: string } }>).map((w) => w.execution.workflowId);
-      if (ids.length < 5) await new Promise((r) => setTimeout(r, 200));
+      if (ids.length < CHILDREN.length + 1) await new Promise((r) => setTimeout(r, 200));
     }
     expect(ids.sort()).toEqual([pipelineWorkflowId('BTC-USD', DAY), ...CHILDREN].sort());
   });
@@ -70,6 +84,8 @@ describe('Temporal Web UI', () => {
       const relationships = page.getByRole('link', { name: /Relationships/ }).or(page.getByRole('tab', { name: /Relationships/ })).first();
       await relationships.click({ timeout: 30_000 });
       for (const child of CHILDREN) await page.getByText(child).first().waitFor({ timeout: 30_000 });
+      // Each flow is told apart at a glance: its ID starts with the flow's name, whatever its workflow type.
+      expect(new Set(CHILDREN.map((c) => c.split('/')[0])).size).toBe(CHILDREN.length);
 
       fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
       const shot = path.join(ARTIFACTS_DIR, 'web-ui-pipeline-children.png');
@@ -77,6 +93,26 @@ describe('Temporal Web UI', () => {
       expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
     } catch (err) {
       // Keep what the browser showed, to see why.
+      fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+      await browser.context.pages()[0]?.screenshot({ path: path.join(ARTIFACTS_DIR, 'web-ui-failure.png'), fullPage: true }).catch(() => undefined);
+      throw err;
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("a failed pipeline's page leads with the root cause (flow › activity › error), not 'Child Workflow execution failed'", async () => {
+    const workflowId = pipelineWorkflowId(BROKEN, DAY);
+    await stack.client.workflow.execute('pipeline', { taskQueue: stack.config.taskQueue, workflowId, args: [{ symbol: BROKEN, date: DAY }] }).catch(() => undefined);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`http://127.0.0.1:${uiPort}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`, { waitUntil: 'domcontentloaded' });
+      const headline = `ingest › ingestCandles › SourceDataInvalid: ${BROKEN}.csv:1842: close 'abc' is not a number`;
+      await page.getByText(headline).first().waitFor({ timeout: 30_000 });
+      fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'web-ui-failed-pipeline.png'), fullPage: true });
+    } catch (err) {
       fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
       await browser.context.pages()[0]?.screenshot({ path: path.join(ARTIFACTS_DIR, 'web-ui-failure.png'), fullPage: true }).catch(() => undefined);
       throw err;
