@@ -4,7 +4,7 @@
  * anything reaches Temporal; a failure is a {@link UsageError} with each issue's field path.
  */
 import { z } from 'zod';
-import { FlowName, IsoDate, MarketSymbol, SourceName } from '../contracts';
+import { FlowName, IsoDate, MarketSymbol, rangeDays, SourceName } from '../contracts';
 import { lastCompleteDay } from '../dates';
 
 /** A day must be complete (in UTC) before the pipeline can process it. */
@@ -62,14 +62,15 @@ export const RunsFilter = z
     /** Workflow flow: pipeline, ingest, features-b, features-c, evaluate, backfill. */
     flow: z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a flow name like features-c').optional(),
     symbol: MarketSymbol.optional(),
-    /** Runs covering a partition (day) on or after this day. */
+    /** Runs covering a day from `from` to `to` (either alone: that one day); at most 366 days. */
     from: IsoDate.optional(),
-    /** Runs covering a partition (day) on or before this day. */
+    /** See `from`. */
     to: IsoDate.optional(),
     status: z.enum(['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed-out', 'continued']).optional(),
     /** Most runs returned, newest first (default 100). */
     limit: z.number().int().min(1).max(10_000).default(100),
   })
   .strict()
-  .refine((r) => !r.from || !r.to || r.from <= r.to, { path: ['to'], message: 'must not be before from' });
+  .refine((r) => !r.from || !r.to || r.from <= r.to, { path: ['to'], message: 'must not be before from' })
+  .refine((r) => !r.from || !r.to || rangeDays(r.from, r.to) <= 366, { path: ['to'], message: 'list runs of at most 366 days at a time' });
 export type RunsFilter = z.input<typeof RunsFilter>;

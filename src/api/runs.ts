@@ -2,6 +2,7 @@
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { BackfillResult, EvaluationRef, FeatureRef, PartitionRef, PipelineResult } from '../contracts';
+import { daysOf } from '../dates';
 import { loadRunTree, type NodeState, type RunNode } from '../run-tree';
 import { typed, type ClientContext } from './context';
 import { NotFoundError, UsageError } from './errors';
@@ -93,8 +94,8 @@ export function runsQuery(f: z.infer<typeof RunsFilter>): string {
   const parts: string[] = [];
   if (f.flow) parts.push(['pipeline', 'backfill'].includes(f.flow) ? `WorkflowType = '${f.flow}'` : `Flow = '${f.flow}'`);
   if (f.symbol) parts.push(`Symbol = '${f.symbol}'`);
-  if (f.from) parts.push(`Partition >= '${f.from}'`);
-  if (f.to) parts.push(`Partition <= '${f.to}'`);
+  // A keyword list matches by value only (no ranges), so a day range becomes the list of its days.
+  if (f.from || f.to) parts.push(`\`Partition\` IN (${daysOf(f.from ?? f.to!, f.to ?? f.from!).map((d) => `'${d}'`).join(', ')})`);
   if (f.status) parts.push(`ExecutionStatus = '${STATUS_QUERY[f.status]}'`);
   return parts.join(' AND ');
 }

@@ -31,13 +31,18 @@ function packageVersion(): string {
   }
 }
 
+/** Commander's usage errors as one line with the way to help, e.g. `featureflow: unknown option '--x' (featureflow run --help)`. */
+function oneLine(text: string, write: (s: string) => void): void {
+  write(`featureflow: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see --help)\n`);
+}
+
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('featureflow')
     .description('Temporal-native feature pipeline for crypto market data')
     .version(packageVersion(), '-V, --version', 'print the version')
     .option('--verbose', 'print stack traces of errors (also FEATUREFLOW_LOG_LEVEL=debug)')
-    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: oneLine })
     .exitOverride();
   registerRun(program);
   registerResult(program);
@@ -56,7 +61,7 @@ export function buildProgram(): Command {
   // Every subcommand stops on bad usage too, instead of calling process.exit itself.
   const override = (cmd: Command): void => {
     for (const sub of cmd.commands) {
-      sub.exitOverride().showHelpAfterError('(run with --help for usage)');
+      sub.exitOverride().configureOutput({ outputError: oneLine });
       override(sub);
     }
   };
