@@ -72,7 +72,7 @@ async function main(): Promise<number> {
   let server: DevServer | undefined;
   if (await temporalAnswers(config.temporal.address)) {
     console.log(`Temporal: using the server already at ${config.temporal.address} (left running on exit)`);
-  } else if (config.temporal.isDefaultLocal) {
+  } else if (config.temporal.isDefaultLocal || (options.port && !process.env.TEMPORAL_ADDRESS)) {
     console.log(`Temporal: starting the dev server at ${config.temporal.address} (state in ${path.join(config.dataDir, 'temporal.db')})`);
     server = await startDevServer({
       address: config.temporal.address,

@@ -35,6 +35,9 @@ export function registerLogs(program: Command): void {
     .action(async (workflowId: string, opts: { follow?: boolean; json?: boolean }) => {
       const api = await cliApi();
       const result = await printTreeLogs(workflowId, { follow: Boolean(opts.follow), json: Boolean(opts.json) });
-      if (!opts.json) console.error(`-- ${result.lines} lines from ${api.databaseLocation}; ${workflowId} is ${result.state}`);
+      if (opts.json) return;
+      console.error(`-- ${result.lines} lines from ${api.databaseLocation}; ${workflowId} is ${result.state}`);
+      // A finished run always logged something: none means this is not the database its workers wrote to.
+      if (!result.lines && result.state !== 'running') console.error(`-- no lines at all: is DATABASE_URL / FEATUREFLOW_DATA_DIR the one the workers write to?`);
     });
 }
