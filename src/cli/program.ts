@@ -8,7 +8,6 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerAssets } from './assets';
 import { registerFlows } from './flows';
-import { registerDoctor } from './doctor';
 import { registerBackfill } from './backfill';
 import { registerCompletion } from './completion';
 import { closeCliApi, errorText, ExitCode, exitCodeOf } from './context';
@@ -17,7 +16,6 @@ import { registerReport } from './report';
 import { registerResult } from './result';
 import { registerRun } from './run';
 import { registerRuns } from './runs';
-import { registerSchedule } from './schedule';
 import { registerSetup } from './setup';
 import { registerStatus } from './status';
 import { registerUi } from './ui';
@@ -36,8 +34,36 @@ function oneLine(text: string, write: (s: string) => void): void {
   write(`featureflow: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see --help)\n`);
 }
 
-/** Builds the program with every command registered. */
-export function buildProgram(): Command {
+/** Applies the one-line usage errors and exitOverride to every subcommand of `cmd`. */
+function overrideAll(cmd: Command): void {
+  for (const sub of cmd.commands) {
+    sub.exitOverride().configureOutput({ outputError: oneLine });
+    overrideAll(sub);
+  }
+}
+
+/**
+ * Registers a command whose module is heavy to load (it imports the SDK, the database or the
+ * activities at its top): a stand-in with its name and description, which loads the module only
+ * when the command runs and hands it the rest of the command line (help included).
+ */
+function lazyCommand(program: Command, argv: readonly string[], name: string, description: string, register: () => Promise<(p: Command) => void>): void {
+  program
+    .command(name)
+    .description(description)
+    .helpOption(false)
+    .allowUnknownOption()
+    .argument('[args...]')
+    .action(async () => {
+      const real = new Command('featureflow').exitOverride().configureOutput({ outputError: oneLine }).option('--verbose');
+      (await register())(real);
+      overrideAll(real);
+      await real.parseAsync(['node', 'featureflow', ...argv.slice(argv.indexOf(name))]);
+    });
+}
+
+/** Builds the program with every command registered (`argv` is what the lazily loaded commands re-parse). */
+export function buildProgram(argv: readonly string[] = process.argv): Command {
   const program = new Command('featureflow')
     .description('Temporal-native feature pipeline for crypto market data')
     .version(packageVersion(), '-V, --version', 'print the version')
@@ -52,26 +78,20 @@ export function buildProgram(): Command {
   registerUi(program);
   registerReport(program);
   registerSetup(program);
-  registerSchedule(program);
+  lazyCommand(program, argv, 'schedule', 'the daily pipeline schedule (weekdays 09:30 America/New_York, one per symbol): create|list|describe|pause|resume|trigger|delete|backfill', async () => (await import('./schedule')).registerSchedule);
   registerBackfill(program);
   registerAssets(program);
   registerFlows(program);
-  registerDoctor(program);
+  lazyCommand(program, argv, 'doctor', 'find feature/evaluation partitions computed from other inputs than the ledger holds; --fix marks them stale', async () => (await import('./doctor')).registerDoctor);
   registerCompletion(program);
   // Every subcommand stops on bad usage too, instead of calling process.exit itself.
-  const override = (cmd: Command): void => {
-    for (const sub of cmd.commands) {
-      sub.exitOverride().configureOutput({ outputError: oneLine });
-      override(sub);
-    }
-  };
-  override(program);
+  overrideAll(program);
   return program;
 }
 
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;

@@ -70,7 +70,7 @@ describe('the featureflow command on bad input', () => {
       [['run', '--date', '2024-13-45'], ['--date: not a real calendar date']],
       [['run', '--symbol', 'btc', '--date', DAY], ['--symbol: expected a symbol like BTC-USD']],
       [['run', '--date', addDays(lastCompleteDay(Date.now()), 1)], ['--date:', 'is not a complete UTC day yet']],
-      [['backfill', '--flow', 'features-x', '--from', '2024-01-01', '--to', '2024-01-02'], ["--flow: 'features-x' is not one of"]],
+      [['backfill', '--flow', 'features-x', '--from', '2024-01-01', '--to', '2024-01-02'], ["--flow: unknown flow 'features-x'; flows: ingest"]],
       [['backfill', '--flow', 'ingest', '--from', '2024-01-01'], ['--to: is required']],
       [['backfill', '--from', '2024-01-01', '--to', '2024-01-02'], ['--flow: give at least one flow']],
       [['backfill', '--flow', 'ingest', '--from', '2024-01-01', '--to', '2024-01-02', '--chunk-days', '0'], ['--chunk-days:']],
