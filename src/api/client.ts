@@ -178,7 +178,7 @@ export class FeatureflowClient {
     return attachBackfill(this.ctx, workflowId);
   }
 
-  /** The run tree of a workflow (children, activities, states, attempts, failures). `pipeline/<symbol>/<day>` also finds that day's scheduled run. */
+  /** The run tree of a workflow (children, activities, states, attempts, failures); `NotFoundError` for an unknown ID. */
   status(workflowId: string): Promise<RunNode> {
     return runStatus(this.ctx, workflowId);
   }

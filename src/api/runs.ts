@@ -1,7 +1,7 @@
 /** Reading runs through the client library: a run tree's status, the typed result of any flow run, lists of runs, pollers. */
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
-import { BackfillResult, EvaluationRef, FeatureRef, PartitionRef, PipelineResult } from '../contracts';
+import { BackfillResult, EvaluationRef, FeatureRef, PartitionRef, PipelineResult, ScheduledRunResult } from '../contracts';
 import { daysOf } from '../dates';
 import { loadRunTree, type NodeState, type RunNode } from '../run-tree';
 import { typed, type ClientContext } from './context';
@@ -15,7 +15,8 @@ export type FlowResult =
   | { readonly flow: 'ingest'; readonly result: PartitionRef }
   | { readonly flow: 'features'; readonly result: FeatureRef }
   | { readonly flow: 'evaluate'; readonly result: EvaluationRef }
-  | { readonly flow: 'backfill'; readonly result: BackfillResult };
+  | { readonly flow: 'backfill'; readonly result: BackfillResult }
+  | { readonly flow: 'scheduledRun'; readonly result: ScheduledRunResult };
 
 const RESULT_SCHEMAS = {
   pipeline: PipelineResult,
@@ -23,6 +24,7 @@ const RESULT_SCHEMAS = {
   features: FeatureRef,
   evaluate: EvaluationRef,
   backfill: BackfillResult,
+  scheduledRun: ScheduledRunResult,
 } as const satisfies Record<FlowResult['flow'], z.ZodTypeAny>;
 
 /** One run as a visibility query lists it. */

@@ -20,7 +20,7 @@ export function registerRuns(program: Command): void {
   program
     .command('runs')
     .description('list runs, newest first (scheduled ones too): filter by flow, symbol, partition days, state')
-    .option('--flow <flow>', 'pipeline | backfill | ingest | features-b | features-c | evaluate')
+    .option('--flow <flow>', 'pipeline | backfill | scheduled-run | or a flow of `featureflow flows`, e.g. features-c')
     .option('--symbol <symbol>', 'market symbol')
     .option('--from <YYYY-MM-DD>', 'runs covering this day or later')
     .option('--to <YYYY-MM-DD>', 'runs covering this day or earlier')
