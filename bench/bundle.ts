@@ -1,6 +1,6 @@
 /**
  * The workflow bundle for benchmarks, built in a child process (the production way:
- * `npm run build:workflows`), so the bundler's memory never counts toward the measured
+ * `npm run build`), so the bundler's memory never counts toward the measured
  * worker's RSS. Built once per bench run.
  */
 import { execFileSync } from 'node:child_process';
@@ -15,7 +15,9 @@ let built: { codePath: string } | undefined;
 export function prebuiltBundle(): { codePath: string } {
   if (built) return built;
   const codePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'featureflow-bench-bundle-')), 'workflow-bundle.js');
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/build-workflow-bundle.ts'), '--out', codePath], {
+  // The bundle is made from the compiled code (`npm run build` keeps dist/ current; bin/dist.cjs says when it is not).
+  execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'bin/dist.cjs'), 'build'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'dist/bundle.js'), '--out', codePath], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -1,5 +1,6 @@
 /** The benchmark sections, in the order `npm run bench` runs them. Add a module and a line here. */
 import { backfillSection } from './backfill';
+import { cliSection } from './cli';
 import { pipelineSection } from './pipeline';
 import { throughputSection } from './throughput';
 
@@ -15,4 +16,5 @@ export const sections: BenchSection[] = [
   pipelineSection,
   throughputSection,
   backfillSection,
+  cliSection,
 ];

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `featureflow` command: runs the TypeScript client through tsx, so no build step is needed.
-require('tsx/cjs');
-require('../src/cli/program')
+// The `featureflow` command: the compiled CLI in dist/ (see dist.cjs for when it runs the sources).
+require('./dist.cjs')
+  .load('cli/program')
   .runCli(process.argv)
   .then((code) => process.exit(code));

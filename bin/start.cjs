@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: the whole product in one process (src/start.ts). tsx is registered here, on the
-// main thread only, rather than with `node --require tsx/cjs`, which Node would hand to every
-// worker thread: Temporal's workflow thread runs only bundled JavaScript and would load tsx for
-// nothing. SQLite I/O threads register tsx themselves.
-require('tsx/cjs');
-require('../src/start.ts');
+// `npm start`: the whole product in one process (src/start.ts), compiled (see dist.cjs). When
+// dist/ is not current, tsx is registered on the main thread only, not with `node --require`,
+// which Node would hand to Temporal's workflow thread (it runs only bundled JavaScript).
+require('./dist.cjs').load('start');

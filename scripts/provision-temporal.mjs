@@ -25,6 +25,7 @@ import {
   closeSync,
   constants as fsConstants,
   createReadStream,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -309,6 +310,12 @@ function done(path, version, via, how) {
 async function main() {
   if (process.env.FEATUREFLOW_SKIP_TEMPORAL_PROVISION === '1') {
     say('skipped (FEATUREFLOW_SKIP_TEMPORAL_PROVISION=1)');
+    return 0;
+  }
+  // The packed library (npm install <tarball>) ships no src/: its users connect to a server of
+  // their own and need no dev-server binary.
+  if (!existsSync(join(ROOT, 'src'))) {
+    say('skipped (installed as a library: no dev server needed)');
     return 0;
   }
   const started = Date.now();

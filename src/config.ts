@@ -19,7 +19,16 @@ const intFromEnv = (fallback: number, min: number, max: number) =>
 
 const EnvSchema = z.object({
   FEATUREFLOW_DATA_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, '.data')),
-  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .refine(
+      // Anything with another scheme (mysql://, http:, ...) would otherwise be taken as a SQLite
+      // file path and create a file named after the URL in the working directory.
+      (url) => /^(postgres(ql)?:\/\/|sqlite:)/i.test(url) || !/^[a-z][a-z0-9+.-]+:/i.test(url),
+      'expected a file path, sqlite:<path> or postgres(ql)://user:pass@host:5432/db',
+    )
+    .optional(),
   FEATUREFLOW_TASK_QUEUE: z.string().min(1).default('featureflow'),
   FEATUREFLOW_SOURCE: SourceName.default('synthetic'),
   FEATUREFLOW_UI_URL: z.string().url().default('http://localhost:8233'),

@@ -3,16 +3,19 @@
  * if none answers (or uses the one that does), migrates the database, runs a worker, runs the
  * pipeline for the last 3 complete UTC days of BTC-USD, prints a summary with Web UI links,
  * then keeps serving until Ctrl-C (`npm start -- --once` exits after the runs).
+ *
+ * Options: `--once`; `--verbose` (the worker's log lines too, and stack traces);
+ * `--port <n>` / `--ui-port <n>` to run the dev server elsewhere than 7233 / 8233.
+ * Runs go through the client library, like the CLI's.
  */
 import path from 'node:path';
-import { WorkflowFailedError, type Connection } from '@temporalio/client';
-import { PipelineResult } from './contracts';
-import { startPipeline } from './cli/run';
-import { cliClient, cliConfig, closeCliClient } from './cli/context';
-import { formatCauseChain, rootCause } from './cli/failure';
+import type { Connection } from '@temporalio/client';
+import { FeatureflowClient } from './api/client';
+import { RunFailedError, UsageError } from './api/errors';
+import { formatCauseChain, formatRootCause } from './api/failure-format';
+import { errorText, exitCodeOf } from './cli/context';
 import { formatPipelineSummary } from './cli/format';
 import { formatScheduleLine } from './cli/schedule';
-import { workflowUiUrl } from './config';
 import { addDays, lastCompleteDay } from './dates';
 import { openMigratedDatabase } from './db/connect';
 import { startDevServer, temporalAnswers, type DevServer } from './devserver';
@@ -26,32 +29,70 @@ import { writeReport } from './report';
 const SYMBOL = 'BTC-USD';
 const DAYS = 3;
 
+/** The command line of `npm start`. */
+interface StartOptions {
+  readonly once: boolean;
+  readonly verbose: boolean;
+  readonly port?: number;
+  readonly uiPort?: number;
+}
+
+/** Parses `npm start -- [--once] [--verbose] [--port n] [--ui-port n]`; anything else is a usage error. */
+export function parseStartArgs(argv: readonly string[]): StartOptions {
+  const out: { once: boolean; verbose: boolean; port?: number; uiPort?: number } = { once: false, verbose: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--once') out.once = true;
+    else if (arg === '--verbose') out.verbose = true;
+    else if (arg === '--port' || arg === '--ui-port') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${arg}: expected a port number 1-65535, got ${argv[i] ?? 'nothing'}`);
+      if (arg === '--port') out.port = n;
+      else out.uiPort = n;
+    } else throw new UsageError(`unknown option ${arg}; npm start -- [--once] [--verbose] [--port <n>] [--ui-port <n>]`);
+  }
+  return out;
+}
+
 async function main(): Promise<number> {
-  const once = process.argv.includes('--once');
-  const config = cliConfig();
-  // Coloured log lines for a person at a terminal, unless FEATUREFLOW_LOG_FORMAT asks for JSON.
-  const logger = installObservability({ ...config.observability, logFormat: process.env.FEATUREFLOW_LOG_FORMAT ? config.observability.logFormat : 'pretty' });
+  const options = parseStartArgs(process.argv.slice(2));
+  const once = options.once;
+  // --port moves the embedded dev server (and this process's client) to another local port.
+  const env = options.port ? { ...process.env, TEMPORAL_ADDRESS: `localhost:${options.port}` } : process.env;
+  if (options.uiPort && !env.FEATUREFLOW_UI_URL) env.FEATUREFLOW_UI_URL = `http://localhost:${options.uiPort}`;
+  const api = FeatureflowClient.lazy({ env });
+  const config = api.config;
+  // The worker's log lines go to the log store (`featureflow logs`) always, and to the terminal
+  // with --verbose (coloured, unless FEATUREFLOW_LOG_FORMAT asks for JSON): the summary stays readable.
+  const logFormat = !options.verbose ? 'none' : process.env.FEATUREFLOW_LOG_FORMAT ? config.observability.logFormat : 'pretty';
+  const logger = installObservability({ ...config.observability, logFormat });
   console.log(`featureflow — market source: ${config.source}${config.source === 'synthetic' ? ' (deterministic synthetic BTC-like candles, offline)' : ''}`);
   console.log(`database: ${config.databaseUrl.startsWith('postgres') ? config.databaseUrl.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@') : config.databaseUrl}`);
 
   let server: DevServer | undefined;
   if (await temporalAnswers(config.temporal.address)) {
     console.log(`Temporal: using the server already at ${config.temporal.address} (left running on exit)`);
-  } else if (config.temporal.isDefaultLocal) {
+  } else if (config.temporal.isDefaultLocal || (options.port && !process.env.TEMPORAL_ADDRESS)) {
     console.log(`Temporal: starting the dev server at ${config.temporal.address} (state in ${path.join(config.dataDir, 'temporal.db')})`);
     server = await startDevServer({
       address: config.temporal.address,
+      ...(options.uiPort ? { uiPort: options.uiPort } : {}),
       dbFile: path.join(config.dataDir, 'temporal.db'),
       logFile: path.join(config.dataDir, 'temporal-server.log'),
     });
     console.log(`Temporal Web UI: ${server.uiUrl}`);
   } else {
-    throw new Error(`Temporal at ${config.temporal.address} does not answer; check TEMPORAL_ADDRESS and the cluster`);
+    const { TemporalUnreachableError } = await import('./api/errors');
+    throw new TemporalUnreachableError(
+      `Temporal at ${config.temporal.address} does not answer; check TEMPORAL_ADDRESS and the cluster (npm start starts a dev server only for the default local address or --port)`,
+      config.temporal.address,
+      config.temporal.namespace,
+    );
   }
 
   const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads, partitionCacheMb: config.partitionCacheMb });
   const logStore = attachLogStore(logger, db, { retentionDays: config.observability.logRetentionDays });
-  const client = await cliClient();
+  const client = await api.temporal();
   const added = await ensureSearchAttributes(client.connection as Connection, config.temporal.namespace);
   if (added.length) console.log(`registered search attributes: ${added.join(', ')}`);
   const connection = await connectWorker(config);
@@ -75,7 +116,7 @@ async function main(): Promise<number> {
     await ingestRunning?.catch(() => undefined);
     await logStore.close();
     await connection.close();
-    await closeCliClient();
+    await api.close();
     await db.close();
     if (server) {
       console.log('stopping the dev server...');
@@ -86,17 +127,16 @@ async function main(): Promise<number> {
   try {
     const last = lastCompleteDay(Date.now());
     const days = Array.from({ length: DAYS }, (_, i) => addDays(last, i - DAYS + 1));
-    const handles = await Promise.all(days.map((d) => startPipeline(SYMBOL, d, config.source)));
+    const handles = await Promise.all(days.map((date) => api.startPipeline({ symbol: SYMBOL, date })));
     for (const handle of handles) {
       try {
-        const result = PipelineResult.parse(await handle.result());
-        console.log(formatPipelineSummary(result));
+        console.log(formatPipelineSummary(await handle.result()));
       } catch (err) {
-        if (!(err instanceof WorkflowFailedError)) throw err;
+        if (!(err instanceof RunFailedError)) throw err;
         failures++;
-        console.error(`pipeline ${handle.workflowId} FAILED\n${formatCauseChain(err)}\nroot cause: ${rootCause(err)}`);
+        console.error(`pipeline ${handle.workflowId} FAILED\n${formatCauseChain(err.chain)}\nroot cause: ${formatRootCause(err.rootCause)}`);
       }
-      console.log(`  Web UI: ${workflowUiUrl(config, handle.workflowId)}`);
+      console.log(`  Web UI: ${handle.webUiUrl}`);
       console.log(`  logs:   featureflow logs ${handle.workflowId}`);
     }
     const report = await writeReport(db, config, { symbol: SYMBOL, from: days[0], to: days[days.length - 1] });
@@ -123,8 +163,8 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (err: Error) => {
-    console.error(`featureflow: ${err.message}`);
-    process.exit(1);
+  (err: unknown) => {
+    console.error(errorText(err));
+    process.exit(exitCodeOf(err));
   },
 );

@@ -3,7 +3,7 @@
  * a self-hosted cluster or Temporal Cloud, depending only on `TEMPORAL_*` / profile settings.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config';
 import { payloadLimitInterceptor } from './payload-limit';
 
@@ -29,6 +29,8 @@ export async function connectClient(config: Config): Promise<Client> {
 
 /** Opens a worker connection. */
 export async function connectWorker(config: Config): Promise<NativeConnection> {
+  // Loaded here, not at the top: clients import this module and never need the worker SDK (slow to load).
+  const { NativeConnection } = await import('@temporalio/worker');
   try {
     return await NativeConnection.connect(config.temporal.connect.connectionOptions);
   } catch (err) {

@@ -6,6 +6,7 @@
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { defaultWorkflowBundle, WORKFLOW_INTERCEPTOR_MODULES } from './bundle';
 import { activityLogInterceptors } from './activities/interceptors';
 import { loadConfig, type Config } from './config';
 import { openMigratedDatabase } from './db/connect';
@@ -34,17 +35,26 @@ export interface CreateWorkerOptions {
   readonly overrides?: Partial<WorkerOptions>;
 }
 
+export { WORKFLOW_INTERCEPTOR_MODULES };
+
 /**
- * Workflow interceptor modules (log attributes, log-context header). A prebuilt bundle must be
- * made with `bundleWorkflowCode({ workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES })`.
+ * The workflow code a worker loads: the given bundle, else FEATUREFLOW_WORKFLOW_BUNDLE, else the
+ * bundle `npm run build` made when it matches the code this process runs ({@link defaultWorkflowBundle}),
+ * else none (the worker bundles `./workflows` at start). `note` says why no prebuilt bundle is used.
  */
-export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [require.resolve('./workflows/interceptors')];
+export function chooseWorkflowBundle(config: Config, given?: WorkerOptions['workflowBundle']): { bundle?: WorkerOptions['workflowBundle']; note: string } {
+  if (given) return { bundle: given, note: 'given' };
+  if (config.workflowBundlePath) return { bundle: { codePath: config.workflowBundlePath }, note: config.workflowBundlePath };
+  const prebuilt = defaultWorkflowBundle();
+  if (prebuilt.codePath) return { bundle: { codePath: prebuilt.codePath }, note: prebuilt.codePath };
+  return { note: `bundled at start (${prebuilt.reason})` };
+}
 
 /** Creates (does not run) a worker hosting every featureflow workflow and activity. */
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const { config } = options;
-  // A configured prebuilt bundle (FEATUREFLOW_WORKFLOW_BUNDLE) applies to every worker, npm start's too.
-  const workflowBundle = options.workflowBundle ?? (config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined);
+  // A prebuilt bundle applies to every worker, npm start's too.
+  const workflowBundle = chooseWorkflowBundle(config, options.workflowBundle).bundle;
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
@@ -138,7 +148,7 @@ export async function runWorkerProcess(): Promise<void> {
   logger.info(`${WORKER_READY_MESSAGE} ${queues} (role ${config.workerRole}) on ${config.temporal.address}, database ${db.description}`, {
     ingestMaxPerSecond: config.ingestMaxPerSecond ?? 'unlimited',
     metrics: config.observability.metricsAddress ?? 'off',
-    workflowBundle: config.workflowBundlePath ?? 'bundled at start',
+    workflowBundle: chooseWorkflowBundle(config).note,
     version: config.versioning ? `${config.versioning.deploymentName}.${config.versioning.buildId} (${config.versioning.defaultBehavior})` : 'unversioned',
   });
   // Worker.run() handles SIGINT/SIGTERM itself (for every worker of the process): each stops

@@ -5,23 +5,12 @@
  * partitions in the same state and quality are shown as one line.
  */
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { IsoDate, MarketSymbol } from '../contracts';
-import { evaluationCodeVersion } from '../activities/evaluate';
-import { readLineage } from '../activities/backfill';
-import { addDays, MINUTES_PER_DAY } from '../dates';
-import { assetLines, classify, type PartitionState } from '../backfill/asset-states';
-import { openMigratedDatabase } from '../db/connect';
-import { listMaterializations } from '../db/ledger';
-import { FLOW_GRAPH } from '../flows/registry';
+import type { PartitionState } from '../backfill/asset-states';
 import { describeQuality } from '../sources/quality';
-import { cliConfig, parseOptions } from './context';
+
+import { cliApi } from './context';
 
 export type { PartitionState } from '../backfill/asset-states';
-
-const AssetsOptions = z
-  .object({ symbol: MarketSymbol, from: IsoDate, to: IsoDate, json: z.boolean().optional(), perPartition: z.boolean().optional() })
-  .refine((o) => o.from <= o.to, { message: '--from must not be after --to', path: ['to'] });
 
 const when = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
@@ -69,22 +58,13 @@ export function registerAssets(program: Command): void {
     .requiredOption('--to <YYYY-MM-DD>', 'last day (UTC), inclusive')
     .option('--per-partition', 'one line per partition instead of contiguous groups')
     .option('--json', 'print every asset x partition as JSON')
-    .action(async (raw: Record<string, unknown>) => {
-      const opts = parseOptions(AssetsOptions, raw);
-      const db = await openMigratedDatabase({ url: cliConfig().databaseUrl });
-      try {
-        // Look-back days before the range are what the first days read: their checksums decide staleness too.
-        const readFrom = addDays(opts.from, -Math.max(0, ...FLOW_GRAPH.flows.map((f) => Math.ceil(f.lookbackMinutes / MINUTES_PER_DAY))));
-        const rows = await listMaterializations(db.kysely, { symbol: opts.symbol, from: readFrom, to: opts.to });
-        const lineage = await readLineage(db, opts.symbol, opts.from, opts.to, [...new Set(rows.map((r) => r.asset))]);
-        const states = classify(rows, opts.from, opts.to, assetLines(FLOW_GRAPH, evaluationCodeVersion), lineage);
-        if (opts.json) console.log(JSON.stringify(states, null, 2));
-        else {
-          console.log(`assets of ${opts.symbol} ${opts.from}..${opts.to} (${db.description})`);
-          console.log(formatStates(states, opts.perPartition));
-        }
-      } finally {
-        await db.close();
+    .action(async (o: { symbol: string; from: string; to: string; json?: boolean; perPartition?: boolean }) => {
+      const api = await cliApi();
+      const states = await api.assets({ symbol: o.symbol, from: o.from, to: o.to });
+      if (o.json) console.log(JSON.stringify(states, null, 2));
+      else {
+        console.log(`assets of ${o.symbol} ${o.from}..${o.to} (${api.databaseLocation})`);
+        console.log(formatStates(states, o.perPartition));
       }
     });
 }

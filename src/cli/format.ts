@@ -1,13 +1,23 @@
-/** Human-readable renderings shared by the CLI commands and `npm start`. */
+/**
+ * Human-readable renderings shared by the CLI commands and `npm start`. Imports types only
+ * (and the tiny quality formatter): commands load it at start, and `--help` must not pay for
+ * the Temporal SDK.
+ */
+import { InvalidArgumentError } from 'commander';
 import { isEvaluationRef, isPartitionRef, type EvaluationRef, type PartitionRef, type PipelineResult } from '../contracts';
 import type { Materialization } from '../db/schema';
+import type { RunNode } from '../run-tree';
 import { describeQuality } from '../sources/quality';
-import { durationMs, type RunNode } from '../run-tree';
 
 /** `1.23 s` / `456 ms`. */
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined) return '-';
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}
+
+/** Milliseconds between two instants; up to now while the second is unknown. */
+function spanMs(start?: Date, end?: Date): number | undefined {
+  return start ? (end ?? new Date()).getTime() - start.getTime() : undefined;
 }
 
 const fixed = (x: number, digits = 4): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
@@ -58,19 +68,45 @@ const STATE_MARK: Record<string, string> = {
   continued: 'continued-as-new',
 };
 
-/** The run tree, one line per workflow and activity, indented by depth. */
-export function formatRunTree(node: RunNode, indent = ''): string {
-  const lines = [
-    `${indent}${node.workflowType} ${node.workflowId}  [${STATE_MARK[node.state] ?? node.state}]  ${formatMs(durationMs(node.startedAt, node.closedAt))}` +
-      (node.failure ? `  — ${node.failure}` : ''),
-  ];
+/** One line of a workflow node. */
+function nodeLine(node: RunNode, indent: string): string {
+  return (
+    `${indent}${node.workflowType} ${node.workflowId}  [${STATE_MARK[node.state] ?? node.state}]  ${formatMs(spanMs(node.startedAt, node.closedAt))}` +
+    (node.failure ? `  — ${node.failure}` : '')
+  );
+}
+
+/** Children beyond this many are summarised by flow and state (unless every child is asked for). */
+export const SUMMARY_THRESHOLD = 20;
+
+/** Children counted by flow (first segment of their ID) and state, failed ones listed. */
+function childSummary(node: RunNode, indent: string): string[] {
+  const groups = new Map<string, Map<string, number>>();
+  for (const c of node.children) {
+    const flow = c.workflowId.split('/')[0];
+    const byState = groups.get(flow) ?? new Map<string, number>();
+    byState.set(c.state, (byState.get(c.state) ?? 0) + 1);
+    groups.set(flow, byState);
+  }
+  const lines = [`${indent}  ${node.children.length} child workflows (--all lists each):`];
+  for (const [flow, byState] of groups) {
+    lines.push(`${indent}    ${flow.padEnd(12)} ${[...byState].map(([state, n]) => `${STATE_MARK[state] ?? state} ${n}`).join(', ')}`);
+  }
+  for (const c of node.children.filter((c) => c.state === 'failed' || c.state === 'timed-out').slice(0, 10)) lines.push(nodeLine(c, `${indent}    `));
+  return lines;
+}
+
+/** The run tree, one line per workflow and activity, indented by depth; big fan-outs summarised unless `all`. */
+export function formatRunTree(node: RunNode, options: { all?: boolean } = {}, indent = ''): string {
+  const lines = [nodeLine(node, indent)];
   for (const a of node.activities) {
     lines.push(
-      `${indent}  · activity ${a.activityType}  [${STATE_MARK[a.state] ?? a.state}]  ${formatMs(durationMs(a.startedAt ?? a.scheduledAt, a.closedAt))}` +
+      `${indent}  · activity ${a.activityType}  [${STATE_MARK[a.state] ?? a.state}]  ${formatMs(spanMs(a.startedAt ?? a.scheduledAt, a.closedAt))}` +
         `  attempts ${a.attempts}${a.failure ? `  — ${a.failure}` : ''}`,
     );
   }
-  for (const child of node.children) lines.push(formatRunTree(child, `${indent}  `));
+  if (!options.all && node.children.length > SUMMARY_THRESHOLD) lines.push(...childSummary(node, indent));
+  else for (const child of node.children) lines.push(formatRunTree(child, options, `${indent}  `));
   return lines.join('\n');
 }
 
@@ -89,3 +125,13 @@ export function formatCandleQuality(rows: readonly Materialization[]): string {
     })
     .join('\n');
 }
+
+/** Parses a whole-number option for commander, so `--concurrency abc` says so (not "received nan"). */
+export function wholeNumber(value: string): number {
+  // commander turns this into "option '--x <n>' argument 'abc' is invalid. expected a whole number".
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
+}
+
+/** Collects a repeatable option's values. */
+export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];

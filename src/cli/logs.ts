@@ -3,46 +3,24 @@
  * descendants (children, grandchildren, their activities), from every worker, in time order.
  * `--follow` streams until the whole tree has finished; the exit code is the tree's outcome.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { openMigratedDatabase } from '../db/connect';
-import type { Db } from '../db/schema';
 import { formatLogLine } from '../observability/format';
-import { storedToRecord, type StoredLog } from '../observability/log-store';
-import { outcomeExitCode, streamTreeLogs, type TreeLogsResult } from '../observability/tree-logs';
-import { cliClient, cliConfig, CliError, ExitCode } from './context';
-
-/** Opens the featureflow database the workers write their log lines to. */
-export async function openCliDb(): Promise<Db> {
-  try {
-    return await openMigratedDatabase({ url: cliConfig().databaseUrl });
-  } catch (err) {
-    throw new CliError(`${(err as Error).message} (the log store lives in the featureflow database: check DATABASE_URL)`, ExitCode.unavailable);
-  }
-}
-
-/** How lines are printed: coloured lines for a terminal, or one JSON object per line. */
-export function linePrinter(json: boolean): (line: StoredLog) => void {
-  const color = Boolean(process.stdout.isTTY);
-  return (line) => {
-    const record = storedToRecord(line);
-    console.log(json ? JSON.stringify(record) : formatLogLine(record, { color }));
-  };
-}
+import { cliApi, ExitCode } from './context';
+import { watchPollers } from './waiting';
 
 /** Prints (and with `follow`, streams) a tree's lines; sets the exit code from its outcome. */
-export async function printTreeLogs(workflowId: string, options: { follow: boolean; json: boolean }): Promise<TreeLogsResult> {
-  const client = await cliClient();
-  const db = await openCliDb();
+export async function printTreeLogs(workflowId: string, options: { follow: boolean; json: boolean }): Promise<{ lines: number; state: string }> {
+  const api = await cliApi();
+  const color = Boolean(process.stdout.isTTY);
+  const stopWatching = options.follow ? watchPollers(api) : () => undefined;
   try {
-    const result = await streamTreeLogs({ client, db, workflowId, follow: options.follow, onLine: linePrinter(options.json) });
-    if (result.state !== 'running') process.exitCode = outcomeExitCode(result.state);
-    return result;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new CliError(`No workflow with id ${workflowId}`, ExitCode.usage);
-    throw err;
+    const stream = api.logs(workflowId, { follow: options.follow });
+    for await (const record of stream) console.log(options.json ? JSON.stringify(record) : formatLogLine(record, { color }));
+    const outcome = await stream.outcome;
+    if (outcome.state !== 'running') process.exitCode = outcome.state === 'completed' || outcome.state === 'continued' ? ExitCode.ok : ExitCode.failed;
+    return outcome;
   } finally {
-    await db.close();
+    stopWatching();
   }
 }
 
@@ -55,7 +33,11 @@ export function registerLogs(program: Command): void {
     .option('-f, --follow', 'stream new lines until the whole tree has finished; exit 0 if it completed, 1 if not')
     .option('--json', 'one JSON object per line')
     .action(async (workflowId: string, opts: { follow?: boolean; json?: boolean }) => {
+      const api = await cliApi();
       const result = await printTreeLogs(workflowId, { follow: Boolean(opts.follow), json: Boolean(opts.json) });
-      if (!opts.json) console.error(`-- ${result.lines} lines; ${workflowId} is ${result.state}`);
+      if (opts.json) return;
+      console.error(`-- ${result.lines} lines from ${api.databaseLocation}; ${workflowId} is ${result.state}`);
+      // A finished run always logged something: none means this is not the database its workers wrote to.
+      if (!result.lines && result.state !== 'running') console.error(`-- no lines at all: is DATABASE_URL / FEATUREFLOW_DATA_DIR the one the workers write to?`);
     });
 }

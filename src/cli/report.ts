@@ -1,14 +1,6 @@
 /** `featureflow report --symbol BTC-USD --from D --to D [--out file.html]`: one self-contained HTML report. */
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { IsoDate, MarketSymbol } from '../contracts';
-import { writeReport } from '../report';
-import { cliConfig, parseOptions } from './context';
-import { openCliDb } from './logs';
-
-const ReportOptions = z
-  .object({ symbol: MarketSymbol, from: IsoDate, to: IsoDate, out: z.string().min(1).optional() })
-  .refine((o) => o.from <= o.to, { message: '--from must not be after --to', path: ['from'] });
+import { cliApi } from './context';
 
 /** Registers the `report` command. */
 export function registerReport(program: Command): void {
@@ -19,14 +11,9 @@ export function registerReport(program: Command): void {
     .requiredOption('--from <YYYY-MM-DD>', 'first day')
     .requiredOption('--to <YYYY-MM-DD>', 'last day (inclusive)')
     .option('--out <file.html>', 'where to write it (default: <data dir>/reports/<symbol>_<from>_<to>.html)')
-    .action(async (raw: Record<string, unknown>) => {
-      const opts = parseOptions(ReportOptions, raw);
-      const db = await openCliDb();
-      try {
-        const written = await writeReport(db, cliConfig(), { symbol: opts.symbol, from: opts.from, to: opts.to }, opts.out);
-        console.log(`report: ${written.path} (${written.candles} candles, ${written.runs} materializations, ${Math.round(written.bytes / 1024)} KiB)`);
-      } finally {
-        await db.close();
-      }
+    .action(async (o: { symbol: string; from: string; to: string; out?: string }) => {
+      const api = await cliApi();
+      const written = await api.writeReport({ symbol: o.symbol, from: o.from, to: o.to }, o.out);
+      console.log(`report: ${written.path} (${written.candles} candles, ${written.runs} materializations, ${Math.round(written.bytes / 1024)} KiB)`);
     });
 }

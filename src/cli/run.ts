@@ -1,52 +1,19 @@
 /** `featureflow run`: start the daily pipeline for one symbol and day, and (by default) wait for it. */
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { IsoDate, MarketSymbol, PipelineResult, SourceName } from '../contracts';
-import { workflowUiUrl } from '../config';
-import { lastCompleteDay } from '../dates';
-import { pipelineWorkflowId } from '../ids';
-import { flowSearchAttributes, runSummary } from '../run-metadata';
-import { cliClient, cliConfig, CliError, ExitCode, parseOptions } from './context';
-import { rootCause, formatCauseChain } from './failure';
+import type { RunFailedError } from '../api/errors';
+import { cliApi, ExitCode } from './context';
 import { formatPipelineSummary } from './format';
 import { printTreeLogs } from './logs';
+import { onInterrupt, watchPollers } from './waiting';
+import { printRunFailure } from './result';
 
-const RunOptions = z
-  .object({
-    symbol: MarketSymbol,
-    date: IsoDate.optional(),
-    source: SourceName.optional(),
-    wait: z.boolean(),
-    follow: z.boolean().optional(),
-  })
-  .transform((o, ctx) => {
-    const date = o.date ?? lastCompleteDay(Date.now());
-    if (date > lastCompleteDay(Date.now())) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['date'], message: `${date} is not a complete UTC day yet (latest: ${lastCompleteDay(Date.now())})` });
-    }
-    return { ...o, date };
-  });
-
-/** Starts a pipeline run and returns its handle; shared with `npm start`. */
-export async function startPipeline(symbol: string, date: string, source: z.infer<typeof SourceName>) {
-  const config = cliConfig();
-  const client = await cliClient();
-  const workflowId = pipelineWorkflowId(symbol, date);
-  try {
-    return await client.workflow.start('pipeline', {
-      taskQueue: config.taskQueue,
-      workflowId,
-      args: [{ symbol, date, source, ...(config.ingestTaskQueue ? { ingestTaskQueue: config.ingestTaskQueue } : {}) }],
-      typedSearchAttributes: flowSearchAttributes({ flow: 'pipeline', symbol, from: date, to: date, source }),
-      staticSummary: runSummary({ flow: 'pipeline', symbol, from: date, to: date, source }),
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new CliError(`A pipeline for ${symbol} ${date} is already running (${workflowId}); watch it with \`featureflow status ${workflowId}\``, ExitCode.usage);
-    }
-    throw err;
-  }
+interface RunOptions {
+  symbol: string;
+  date?: string;
+  source?: string;
+  wait: boolean;
+  follow?: boolean;
+  json?: boolean;
 }
 
 /** Registers the `run` command. */
@@ -59,23 +26,35 @@ export function registerRun(program: Command): void {
     .option('--source <name>', 'market source: synthetic | coinbase | csv (default: FEATUREFLOW_SOURCE)')
     .option('--no-wait', 'start and return at once, printing the workflow id')
     .option('-f, --follow', 'stream the log lines of the whole run tree while waiting')
-    .action(async (raw: Record<string, unknown>) => {
-      const opts = parseOptions(RunOptions, raw);
-      const config = cliConfig();
-      const handle = await startPipeline(opts.symbol, opts.date, opts.source ?? config.source);
-      console.log(`started ${handle.workflowId}`);
-      console.log(`  Web UI: ${workflowUiUrl(config, handle.workflowId)}`);
-      if (!opts.wait) return;
-      if (opts.follow) await printTreeLogs(handle.workflowId, { follow: true, json: false });
+    .option('--json', 'print the typed result (or the failure) as JSON on stdout')
+    .action(async (o: RunOptions) => {
+      const api = await cliApi();
+      // The request goes to the library as typed; it validates and names the fields (--symbol, --date, --source).
+      const run = await api.startPipeline({ symbol: o.symbol, date: o.date, source: o.source as 'synthetic' | undefined });
+      const say = o.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
+      say(`started ${run.workflowId}`);
+      say(`  Web UI: ${run.webUiUrl}`);
+      if (!o.wait) {
+        if (o.json) console.log(JSON.stringify({ workflowId: run.workflowId, webUiUrl: run.webUiUrl }));
+        return;
+      }
+      const stopWatching = watchPollers(api);
+      const removeInterrupt = onInterrupt([
+        `The run keeps going (it is durable). Re-attach: featureflow logs ${run.workflowId} --follow`,
+        `Status: featureflow status ${run.workflowId}   Result: featureflow result ${run.workflowId}`,
+      ]);
       try {
-        const result = PipelineResult.parse(await handle.result());
-        console.log(formatPipelineSummary(result));
+        if (o.follow) await printTreeLogs(run.workflowId, { follow: true, json: false });
+        const result = await run.result();
+        if (o.json) console.log(JSON.stringify(result, null, 2));
+        else console.log(formatPipelineSummary(result));
       } catch (err) {
-        if (!(err instanceof WorkflowFailedError)) throw err;
-        console.error(`pipeline ${handle.workflowId} FAILED`);
-        console.error(formatCauseChain(err));
-        console.error(`root cause: ${rootCause(err)}`);
+        if ((err as { kind?: string }).kind !== 'run-failed') throw err;
+        printRunFailure(err as RunFailedError, Boolean(o.json));
         process.exitCode = ExitCode.failed;
+      } finally {
+        stopWatching();
+        removeInterrupt();
       }
     });
 }

@@ -2,15 +2,11 @@
  * `featureflow status <workflowId>`: the run tree with each child and activity's state, duration,
  * attempts and failure, and the data quality of the candles its ingest runs wrote.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { workflowUiUrl } from '../config';
-import { openMigratedDatabase } from '../db/connect';
 import type { Materialization } from '../db/schema';
-import { loadRunTree, type RunNode } from '../run-tree';
-import { cliClient, cliConfig, CliError, ExitCode } from './context';
+import type { RunNode } from '../run-tree';
+import { cliApi, cliConfig, ExitCode } from './context';
 import { formatCandleQuality, formatRunTree } from './format';
-import { scheduledRunDayLines } from './schedule';
 
 /** Every workflow ID in a run tree. */
 function workflowIds(node: RunNode): string[] {
@@ -25,7 +21,8 @@ function workflowIds(node: RunNode): string[] {
 async function candlesWrittenBy(tree: RunNode): Promise<Materialization[]> {
   let db;
   try {
-    db = await openMigratedDatabase({ url: cliConfig().databaseUrl });
+    const { openDatabase } = await import('../db/connect');
+    db = await openDatabase({ url: cliConfig().databaseUrl, readOnly: true });
   } catch {
     return [];
   }
@@ -46,27 +43,25 @@ async function candlesWrittenBy(tree: RunNode): Promise<Materialization[]> {
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('show the run tree: each child workflow and activity with state, duration, attempts, failure')
+    .description('show the run tree: each child workflow and activity with state, duration, attempts, failure (big fan-outs summarised by flow and state)')
     .argument('<workflowId>', 'e.g. pipeline/BTC-USD/2024-01-15')
+    .option('--all', 'list every child workflow, also of a large backfill')
     .option('--json', 'print the tree as JSON')
-    .action(async (workflowId: string, opts: { json?: boolean }) => {
-      const client = await cliClient();
-      let tree;
-      try {
-        tree = await loadRunTree(client, workflowId);
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw new CliError(`No workflow with id ${workflowId}`, ExitCode.usage);
-        throw err;
-      }
+    .action(async (workflowId: string, opts: { json?: boolean; all?: boolean }) => {
+      const api = await cliApi();
+      const tree = await api.status(workflowId);
       const candles = await candlesWrittenBy(tree);
       if (opts.json) console.log(JSON.stringify({ ...tree, candles }, null, 2));
       else {
-        console.log(formatRunTree(tree));
-        // A scheduled run covers several days: say what became of each.
-        const days = tree.workflowType === 'scheduledRun' && tree.state === 'completed' ? await scheduledRunDayLines(client, workflowId, tree.runId) : undefined;
-        if (days) console.log(['days:', ...days.map((d) => `  ${d}`)].join('\n'));
+        console.log(formatRunTree(tree, { all: opts.all }));
+        // A scheduled run covers several days: say what became of each (loaded here: it reads the ledger).
+        if (tree.workflowType === 'scheduledRun' && tree.state === 'completed') {
+          const { scheduledRunDayLines } = await import('./schedule');
+          const days = await scheduledRunDayLines(await api.temporal(), workflowId, tree.runId);
+          if (days) console.log(['days:', ...days.map((d) => `  ${d}`)].join('\n'));
+        }
         if (candles.length) console.log(`data quality:\n${formatCandleQuality(candles).replace(/^/gm, '  ')}`);
-        console.log(`Web UI: ${workflowUiUrl(cliConfig(), workflowId, tree.runId)}`);
+        console.log(`Web UI: ${api.webUiUrl(tree.workflowId, tree.runId)}`);
       }
       if (tree.state === 'failed' || tree.state === 'timed-out' || tree.state === 'terminated') process.exitCode = ExitCode.failed;
     });

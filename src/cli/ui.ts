@@ -1,8 +1,6 @@
 /** `featureflow ui <workflowId>`: prints the Web UI address of a run (its latest run), to open or paste. */
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { workflowUiUrl } from '../config';
-import { cliClient, cliConfig, CliError, ExitCode } from './context';
+import { cliApi } from './context';
 
 /** Registers the `ui` command. */
 export function registerUi(program: Command): void {
@@ -12,18 +10,12 @@ export function registerUi(program: Command): void {
     .argument('<workflowId>', 'e.g. pipeline/BTC-USD/2024-01-15')
     .option('--offline', 'do not look the run up; print the address of its latest run')
     .action(async (workflowId: string, opts: { offline?: boolean }) => {
-      const config = cliConfig();
+      const api = await cliApi();
       if (opts.offline) {
-        console.log(workflowUiUrl(config, workflowId));
+        console.log(api.webUiUrl(workflowId));
         return;
       }
-      const client = await cliClient();
-      try {
-        const { runId } = await client.workflow.getHandle(workflowId).describe();
-        console.log(workflowUiUrl(config, workflowId, runId));
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw new CliError(`No workflow with id ${workflowId}`, ExitCode.usage);
-        throw err;
-      }
+      const tree = await api.status(workflowId);
+      console.log(api.webUiUrl(tree.workflowId, tree.runId));
     });
 }

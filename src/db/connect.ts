@@ -17,6 +17,9 @@ import type { FlowDefinition } from '../flows/types';
 import { configureSqlite, READER_CACHE_MIB, WRITER_CACHE_MIB } from './sqlite-pragmas';
 import { SqliteIoThreads } from './io-threads';
 import { PartitionCache } from './partition-cache';
+import { isPostgresUrl, maskUrl, sqliteFile } from './url';
+
+export { isPostgresUrl, maskUrl, sqliteFile };
 
 /** Where the data lives: a SQLite file path, or a PostgreSQL connection URL. */
 export interface DatabaseTarget {
@@ -33,16 +36,11 @@ export interface DatabaseTarget {
    * 0 or absent: off.
    */
   readonly partitionCacheMb?: number;
-}
-
-/** True when the URL names a PostgreSQL server rather than a SQLite file. */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}
-
-/** The URL with its password replaced by `***`, for logs and errors. */
-export function maskUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+  /**
+   * Open for reading only (the CLI's and the client library's read commands): a SQLite file must
+   * already exist (it is never created) and is opened read-only; PostgreSQL sessions are read-only.
+   */
+  readonly readOnly?: boolean;
 }
 
 // bigint columns hold epoch milliseconds, well inside Number's exact range.
@@ -56,7 +54,12 @@ function partitionCache(target: DatabaseTarget, keepsNegativeZero: boolean): Par
 /** Opens (and, for SQLite, creates) the database. Does not migrate; see {@link migrateToLatest}. */
 export async function openDatabase(target: DatabaseTarget): Promise<Db> {
   if (isPostgresUrl(target.url)) {
-    const pool = new Pool({ connectionString: target.url, max: 8, connectionTimeoutMillis: 10_000 });
+    const pool = new Pool({
+      connectionString: target.url,
+      max: 8,
+      connectionTimeoutMillis: 10_000,
+      ...(target.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+    });
     // An idle connection the server dropped (a restart, a failover) is an 'error' on the pool;
     // unhandled, it would kill the process. The pool discards it; the next query reconnects
     // and the storage retry (transient.ts) waits out the outage.
@@ -74,16 +77,19 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kysely, dialect: 'postgres', description: maskUrl(target.url), recent: partitionCache(target, true), close: () => kysely.destroy() };
   }
-  const file = target.url.replace(/^sqlite:(\/\/)?/, '');
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const file = sqliteFile(target.url);
+  if (target.readOnly && !fs.existsSync(file)) throw new Error(`no featureflow database at ${path.resolve(file)} (check DATABASE_URL / FEATUREFLOW_DATA_DIR)`);
+  if (file !== ':memory:' && !target.readOnly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   let sqlite: SQLite.Database;
   try {
-    sqlite = new SQLite(file);
+    sqlite = new SQLite(file, target.readOnly ? { readonly: true, fileMustExist: true } : {});
   } catch (err) {
     throw new Error(`Cannot open SQLite database ${file}: ${(err as Error).message}`);
   }
+  // A reader changes no settings of the file (that would need write access); it only waits out writers.
+  if (target.readOnly) sqlite.pragma('busy_timeout = 15000');
   // With I/O threads this connection only reads the ledger and writes logs; the writer thread gets the big cache.
-  configureSqlite(sqlite, target.ioThreads ? READER_CACHE_MIB : WRITER_CACHE_MIB);
+  else configureSqlite(sqlite, target.ioThreads ? READER_CACHE_MIB : WRITER_CACHE_MIB);
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   // A thread's own connection sees the same data only through a file.
   const io = target.ioThreads && file !== ':memory:' ? new SqliteIoThreads(path.resolve(file), target.ioThreads) : undefined;

@@ -17,7 +17,9 @@ import type { ColumnRead, IoJob, IoRequest, IoResponse, IoThreadData } from './i
 import { isEvaluationWrite, type PartitionWrite } from './partitions';
 import { READER_CACHE_MIB, WRITER_CACHE_MIB } from './sqlite-pragmas';
 
-const ENTRY = path.join(__dirname, 'io-thread.cjs');
+// Compiled code (dist/) starts the compiled entry directly; the TypeScript sources go through
+// io-thread.cjs, which registers tsx in the thread (threads do not inherit module hooks).
+const ENTRY = __filename.endsWith('.js') ? path.join(__dirname, 'io-thread-main.js') : path.join(__dirname, 'io-thread.cjs');
 
 /** One thread and the requests it has not answered yet. */
 class IoThread {

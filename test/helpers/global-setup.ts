@@ -26,8 +26,18 @@ function ensurePrerequisites(): void {
   }
 }
 
+/**
+ * Builds dist/ when src/ changed since the last build (bin/dist.cjs decides): the CLI and
+ * consumer tests run the compiled code, as users do, while unit tests use the sources.
+ */
+function ensureBuild(): void {
+  const state = execFileSync(process.execPath, [path.join(ROOT, 'bin/dist.cjs'), 'state'], { encoding: 'utf8' }).trim();
+  if (state !== 'fresh') execFileSync(process.execPath, [path.join(ROOT, 'bin/dist.cjs'), 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
 export default async function globalSetup(): Promise<void> {
   ensurePrerequisites();
+  ensureBuild();
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
     // The same workflow interceptors a production worker loads (log attributes, log-context header).

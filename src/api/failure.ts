@@ -11,6 +11,7 @@ import {
   TimeoutFailure,
   WorkflowFailedError,
 } from '@temporalio/client';
+import type { RootCause } from './errors';
 
 /** One link of a failure's cause chain. */
 export interface CauseLink {
@@ -46,18 +47,19 @@ export function causeChain(err: unknown): CauseLink[] {
   return links;
 }
 
-/** One line naming the failing flow, activity and error, e.g. `ingest › ingestCandles › SourceDataInvalid: ...`. */
-export function rootCause(err: unknown): string {
-  const chain = causeChain(err);
-  const children = chain.filter((l) => l.kind === 'child').map((l) => l.text.replace(/^child workflow (\S+).*$/, '$1'));
-  const activity = chain.find((l) => l.kind === 'activity')?.text.replace(/^activity (\S+).*$/, '$1');
-  const last = chain[chain.length - 1]?.text ?? String(err);
-  return [...children, ...(activity ? [activity] : []), last].join(' › ');
-}
-
-/** The cause chain as an indented tree, for printing under a failed run. */
-export function formatCauseChain(err: unknown): string {
-  return causeChain(err)
-    .map((l, i) => `${'  '.repeat(i)}${i ? '└ ' : ''}${l.text}`)
-    .join('\n');
+/** The structured root cause: innermost failed flow, the activity (if any) and the innermost error. */
+export function rootCauseOf(err: unknown, ownFlow: string): RootCause {
+  let flow = ownFlow;
+  let activity: string | undefined;
+  let type: string | undefined;
+  let message = err instanceof Error ? err.message : String(err);
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 20; depth++) {
+    if (current instanceof ChildWorkflowFailure) flow = current.workflowType;
+    else if (current instanceof ActivityFailure) activity = current.activityType;
+    else if (current instanceof ApplicationFailure) type = current.type ?? undefined;
+    if (current instanceof Error) message = current.message;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return { flow, ...(activity ? { activity } : {}), ...(type ? { type } : {}), message };
 }
