@@ -94,7 +94,7 @@ describe('backfill whose child ID is held by another run', () => {
     expect(await candleDays('BTC-USD', '2024-06-09', '2024-06-11')).toEqual(['2024-06-09', '2024-06-10', '2024-06-11']);
     // It waited on a durable timer, behind the patch (so runs recorded before it replay unchanged).
     const events = (await backfill.fetchHistory()).events ?? [];
-    expect(patchMarkers(events)).toEqual([expect.stringContaining(WAIT_FOR_CHILD_ID_CONFLICT)]);
+    expect(patchMarkers(events)).toEqual([expect.stringContaining('backfill-flow-graph'), expect.stringContaining(WAIT_FOR_CHILD_ID_CONFLICT)]);
     expect(events.some((e) => e.timerStartedEventAttributes)).toBe(true);
     await pipeline.result();
   });

@@ -5,6 +5,7 @@
  * is tested; the CLI and the processes' configuration errors are tested by running them.
  */
 import { dynamicTables } from '../../src/db/schema';
+import { FLOW_GRAPH } from '../../src/flows/registry';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
@@ -82,8 +83,10 @@ describe('bad input is rejected clearly and writes nothing', () => {
     // A materialized partition, so "unchanged" is checked against real data, not an empty database.
     await stack.client.workflow.execute('pipeline', { taskQueue: stack.config.taskQueue, workflowId: 'seed', args: [{ symbol: 'BTC-USD', date: DAY }] });
     before = await snapshot();
-    expect(before.candles).toHaveLength(1440);
-    expect(before.ledger).toHaveLength(4);
+    // The day and its two look-back days of candles; per feature flow its table and D's scores of it.
+    const featureFlows = FLOW_GRAPH.active.filter((f) => f.kind === 'features').length;
+    expect(before.candles).toHaveLength(3 * 1440);
+    expect(before.ledger).toHaveLength(3 + 2 * featureFlows);
   });
   afterEach(async () => {
     expect(await snapshot()).toEqual(before);

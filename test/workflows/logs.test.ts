@@ -4,6 +4,7 @@
  * and exits with its outcome, and lines of two worker processes merge into one stream (with
  * the SDK's Prometheus endpoint scraped over real HTTP).
  */
+import { FLOW_GRAPH } from '../../src/flows/registry';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,7 +31,8 @@ installTestObservability();
 
 const PROJECT = path.resolve(__dirname, '../..');
 const DAY = '2024-01-15';
-const CHILD_FLOWS = ['ingest', 'features-b', 'features-c', 'evaluate'];
+/** One child per active flow of the registry. */
+const CHILD_FLOWS = FLOW_GRAPH.active.map((f) => f.id);
 const ACTIVITIES: Record<string, string> = { ingest: 'ingestCandles', 'features-b': 'computeFeatures', 'features-c': 'computeFeatures', evaluate: 'evaluateFeatures' };
 
 /** Starts a pipeline the way the CLI does (search attributes + summary) and waits for it; never throws. */
@@ -145,7 +147,7 @@ describe('correlated logs of a run tree', () => {
       const lines = await treeLines(replaying.db, id, runId, rootFinished(id));
       const count = (workflowId: string, message: string) => lines.filter((l) => l.workflow_id === workflowId && l.activity_type === null && l.message === message).length;
       expect(count(id, 'workflow started')).toBe(1);
-      expect(count(id, 'starting child workflow')).toBe(4);
+      expect(count(id, 'starting child workflow')).toBe(CHILD_FLOWS.length);
       expect(count(id, 'workflow completed')).toBe(1);
       for (const flow of CHILD_FLOWS) {
         expect(count(`${flow}/ETH-USD/${DAY}`, 'workflow started')).toBe(1);

@@ -3,6 +3,7 @@
  * of its children's business IDs, on a real dev server with real activities: it waits on durable
  * timers and completes once the ID is released; past its bound it fails naming the other run.
  */
+import { FLOW_GRAPH } from '../../src/flows/registry';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -46,7 +47,7 @@ describe('pipeline whose child ID is held by another run', () => {
   const start = (input: PipelineInput, suffix = '') =>
     stack.client.workflow.start('pipeline', { taskQueue: stack.config.taskQueue, workflowId: `${pipelineWorkflowId(input.symbol ?? 'BTC-USD', input.date ?? '')}${suffix}`, args: [input] });
 
-  it('waits while the ingest child ID is held, then runs all four children and completes', async () => {
+  it('waits while the ingest child ID is held, then runs every child and completes', async () => {
     const day = '2024-07-01';
     const holder = await holdIngest('BTC-USD', day);
     const pipeline = await start({ symbol: 'BTC-USD', date: day });
@@ -57,9 +58,10 @@ describe('pipeline whose child ID is held by another run', () => {
     expect(ingestRefOf(result)).toMatchObject({ table: 'candles', symbol: 'BTC-USD', from: day, to: day, rows: 1440 });
     expect(featureRefOf(result, 'features-b')).toMatchObject({ table: 'features_b', algorithm: 'b', rows: 1440 });
     expect(featureRefOf(result, 'features-c')).toMatchObject({ table: 'features_c', algorithm: 'c', rows: 1440 });
-    expect(evaluationRefOf(result).scores.map((s) => s.algorithm)).toEqual(['b', 'c']);
+    expect(evaluationRefOf(result).scores.map((s) => s.algorithm)).toEqual(FLOW_GRAPH.active.flatMap((f) => (f.algorithm ? [f.algorithm.id] : [])).sort());
     const ledger = await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: day, to: day });
-    expect(ledger.map((m) => m.asset).sort()).toEqual(['candles', 'evaluations', 'features_b', 'features_c']);
+    const features = FLOW_GRAPH.active.filter((f) => f.kind === 'features');
+    expect(ledger.map((m) => m.asset).sort()).toEqual(['candles', ...features.map((f) => f.asset), ...features.map((f) => `evaluations/${f.algorithm?.id}`)].sort());
 
     // It waited on a durable timer behind the pipeline's own patch, then started its children itself.
     const events = (await pipeline.fetchHistory()).events ?? [];
@@ -79,7 +81,12 @@ describe('pipeline whose child ID is held by another run', () => {
       (err: unknown) => err,
     );
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    const cause = (error as WorkflowFailedError).cause;
+    // The pipeline's own failure leads with the root cause; the conflict is the cause under it.
+    const headline = (error as WorkflowFailedError).cause;
+    expect(headline).toBeInstanceOf(ApplicationFailure);
+    expect((headline as ApplicationFailure).type).toBe('PipelineFailed');
+    expect(headline?.message).toMatch(/^ChildWorkflowIdConflict: /);
+    const cause = (headline as ApplicationFailure).cause as ApplicationFailure | undefined;
     expect(cause).toBeInstanceOf(ApplicationFailure);
     expect((cause as ApplicationFailure).type).toBe(CHILD_ID_CONFLICT_TYPE);
     expect((cause as ApplicationFailure).nonRetryable).toBe(true);

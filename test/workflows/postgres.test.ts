@@ -4,10 +4,11 @@ import { dynamicTables } from '../../src/db/schema';
  * PostgreSQL (FEATUREFLOW_TEST_PG_URL) as the database, and a live-format exchange (a local
  * server speaking Coinbase's candles API) as one of the sources.
  */
+import { FLOW_GRAPH } from '../../src/flows/registry';
+import { DAY_MS, dayStartMs } from '../../src/dates';
 import { PipelineResult, ingestRefOf, featureRefOf, evaluationRefOf } from '../../src/contracts';
 import { rangeChecksum } from '../../src/checksum';
 import { listMaterializations } from '../../src/db/ledger';
-import { dayStartMs } from '../../src/dates';
 import { pipelineWorkflowId } from '../../src/ids';
 import { coinbaseSource } from '../../src/sources/coinbase';
 import { testSyntheticSource as syntheticSource } from '../helpers/sources';
@@ -56,9 +57,11 @@ describePg('pipeline on PostgreSQL', () => {
     const first = PipelineResult.parse(await run('BTC-USD', 'synthetic'));
     expect(ingestRefOf(first)).toMatchObject({ rows: 1440, partitions: 1, source: 'synthetic' });
     const before = await counts('BTC-USD');
-    expect(before).toEqual({ candles: 1440, b: 1440, c: 1440, evaluations: evaluationRefOf(first).rows });
+    // The day and its two look-back days of candles (ingested with it, as the database lacked them).
+    expect(before).toEqual({ candles: 3 * 1440, b: 1440, c: 1440, evaluations: evaluationRefOf(first).rows });
     const ledgerBefore = await listMaterializations(stack.db.kysely, { symbol: 'BTC-USD', from: DAY, to: DAY });
-    expect(ledgerBefore.map((m) => m.asset)).toEqual(['candles', 'evaluations', 'features_b', 'features_c']);
+    const features = FLOW_GRAPH.active.filter((f) => f.kind === 'features');
+    expect(ledgerBefore.map((m) => m.asset)).toEqual(['candles', ...features.map((f) => `evaluations/${f.algorithm?.id}`), ...features.map((f) => f.asset)].sort());
     expect(rangeChecksum([ledgerBefore[0].checksum])).toBe(ingestRefOf(first).checksum);
 
     // A second run (a new workflow id, as a re-run or a retried schedule would be) over the same partition.
@@ -83,8 +86,16 @@ describePg('pipeline on PostgreSQL', () => {
   it('ingests from a live-format exchange: pages, gaps kept as gaps, duplicates dropped', async () => {
     const result = PipelineResult.parse(await run('ETH-USD', 'coinbase'));
     expect(ingestRefOf(result)).toMatchObject({ source: 'coinbase', rows: 1440 - gaps.size });
-    expect(fake.requests.filter((r) => r.path === '/products/ETH-USD/candles')).toHaveLength(5);
-    const stored = await stack.db.kysely.selectFrom('candles').select(['ts']).where('symbol', '=', 'ETH-USD').orderBy('ts').execute();
+    // Five pages for the day (the two look-back days before it are fetched too, five pages each).
+    expect(fake.requests.filter((r) => r.path === '/products/ETH-USD/candles' && String(r.start).startsWith(DAY))).toHaveLength(5);
+    const stored = await stack.db.kysely
+      .selectFrom('candles')
+      .select(['ts'])
+      .where('symbol', '=', 'ETH-USD')
+      .where('ts', '>=', dayStartMs(DAY))
+      .where('ts', '<', dayStartMs(DAY) + DAY_MS)
+      .orderBy('ts')
+      .execute();
     expect(stored).toHaveLength(1440 - gaps.size);
     for (const g of gaps) expect(stored.map((r) => Number(r.ts))).not.toContain(g);
     const [candles] = await listMaterializations(stack.db.kysely, { symbol: 'ETH-USD', from: DAY, to: DAY, assets: ['candles'] });

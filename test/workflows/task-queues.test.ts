@@ -106,7 +106,7 @@ describe('ingest and compute on separate task queues', () => {
     const config = { ...stack.config, taskQueue: computeQueue, workerRole: 'compute' as const, ingestTaskQueue: ingestQueue };
     const workers = await createWorkers({ config, connection: server.nativeConnection, db: stack.db, sources: defaultSources({ symbols: TEST_SYMBOLS }), workflowBundle: testWorkflowBundle() });
     expect(workers.map((w) => w.options.taskQueue)).toEqual([computeQueue]);
-    expect([...workers[0].options.activities.keys()].sort()).toEqual(['computeFeatures', 'evaluateFeatures', 'planBackfill']);
+    expect([...workers[0].options.activities.keys()].sort()).toEqual(['computeFeatures', 'dayIsCurrent', 'evaluateFeatures', 'planBackfill', 'resolveFlowGraph', 'scheduledDaysStatus']);
     const input: PipelineInput = { symbol: 'ADA-USD', date: '2024-02-07', ingestTaskQueue: ingestQueue };
     const result = await workers[0].runUntil(
       stack.client.workflow.execute('pipeline', { taskQueue: computeQueue, workflowId: pipelineWorkflowId('ADA-USD', '2024-02-07'), args: [input] }),
