@@ -19,6 +19,7 @@ import { testSyntheticSource } from '../helpers/sources';
 import { flowSearchAttributes, runSummary } from '../../src/run-metadata';
 import { temporalCliPath } from '../../src/temporal-cli';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
+import type { Page } from 'playwright-core';
 import { ARTIFACTS_DIR, launchBrowser } from './browser';
 import { freePort } from '../helpers/ports';
 
@@ -34,6 +35,20 @@ const source: MarketSource = {
     return testSyntheticSource.fetchDay(symbol, day, options);
   },
 };
+
+/** Runs `steps` on a fresh page of a headless Chromium; on failure keeps a screenshot of what it showed. */
+async function inBrowser(steps: (page: Page) => Promise<void>): Promise<void> {
+  const browser = await launchBrowser();
+  try {
+    await steps(await browser.context.newPage());
+  } catch (err) {
+    fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    await browser.context.pages()[0]?.screenshot({ path: path.join(ARTIFACTS_DIR, 'web-ui-failure.png'), fullPage: true }).catch(() => undefined);
+    throw err;
+  } finally {
+    await browser.close();
+  }
+}
 
 describe('Temporal Web UI', () => {
   let server: TestWorkflowEnvironment;
@@ -69,9 +84,7 @@ describe('Temporal Web UI', () => {
   });
 
   it('finds the pipeline by a Partition query, opens it and shows its child workflows', async () => {
-    const browser = await launchBrowser();
-    try {
-      const page = await browser.context.newPage();
+    await inBrowser(async (page) => {
       const query = encodeURIComponent(`Flow="pipeline" AND \`Partition\`="${DAY}"`);
       await page.goto(`http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${query}`, { waitUntil: 'domcontentloaded' });
       const link = page.getByRole('link', { name: pipelineWorkflowId('BTC-USD', DAY), exact: true }).first();
@@ -91,33 +104,18 @@ describe('Temporal Web UI', () => {
       const shot = path.join(ARTIFACTS_DIR, 'web-ui-pipeline-children.png');
       await page.screenshot({ path: shot, fullPage: true });
       expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
-    } catch (err) {
-      // Keep what the browser showed, to see why.
-      fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
-      await browser.context.pages()[0]?.screenshot({ path: path.join(ARTIFACTS_DIR, 'web-ui-failure.png'), fullPage: true }).catch(() => undefined);
-      throw err;
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   it("a failed pipeline's page leads with the root cause (flow › activity › error), not 'Child Workflow execution failed'", async () => {
     const workflowId = pipelineWorkflowId(BROKEN, DAY);
     await stack.client.workflow.execute('pipeline', { taskQueue: stack.config.taskQueue, workflowId, args: [{ symbol: BROKEN, date: DAY }] }).catch(() => undefined);
-    const browser = await launchBrowser();
-    try {
-      const page = await browser.context.newPage();
+    await inBrowser(async (page) => {
       await page.goto(`http://127.0.0.1:${uiPort}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`, { waitUntil: 'domcontentloaded' });
       const headline = `ingest › ingestCandles › SourceDataInvalid: ${BROKEN}.csv:1842: close 'abc' is not a number`;
       await page.getByText(headline).first().waitFor({ timeout: 30_000 });
       fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
       await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'web-ui-failed-pipeline.png'), fullPage: true });
-    } catch (err) {
-      fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
-      await browser.context.pages()[0]?.screenshot({ path: path.join(ARTIFACTS_DIR, 'web-ui-failure.png'), fullPage: true }).catch(() => undefined);
-      throw err;
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });
