@@ -104,9 +104,6 @@ export function makeIngestCandles(deps: ActivityDeps) {
       });
       await into.add(checksum, written);
     };
-    if (input.lookbackFrom && input.lookbackFrom < input.from) {
-      await ingestMissingLookback(deps, ctx, input.symbol, input.lookbackFrom, addDays(input.from, -1), ingestDay);
-    }
     // Days the quality policy refused: reported together once every other day of the range is in.
     const refused: string[] = [];
     for (const day of daysOf(input.from, input.to)) {
@@ -126,6 +123,11 @@ export function makeIngestCandles(deps: ActivityDeps) {
           '. See docs/data-quality.md',
         'SourceDataIncomplete',
       );
+    }
+    // The look-back days come after the range itself: a symbol or day the source refuses fails on
+    // the day asked for, before any extra request is made for the days before it.
+    if (input.lookbackFrom && input.lookbackFrom < input.from) {
+      await ingestMissingLookback(deps, ctx, input.symbol, input.lookbackFrom, addDays(input.from, -1), ingestDay);
     }
     ctx.log.info('ingested candles', { rows: tally.rows, partitions: tally.partitions, source: source.name, ...quality });
     return {

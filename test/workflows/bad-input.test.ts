@@ -162,7 +162,7 @@ describe('bad input is rejected clearly and writes nothing', () => {
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain('candles.table');
     // The table is still there (the afterEach snapshot also reads it).
-    expect(await stack.db.kysely.selectFrom('candles').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).toEqual({ n: 1440 });
+    expect(await stack.db.kysely.selectFrom('candles').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).toEqual({ n: before.candles.length });
   });
 
   it('rejects an injected table name in feature references and an injected algorithm (column set) name', async () => {

@@ -33,7 +33,9 @@ const PROJECT = path.resolve(__dirname, '../..');
 const DAY = '2024-01-15';
 /** One child per active flow of the registry. */
 const CHILD_FLOWS = FLOW_GRAPH.active.map((f) => f.id);
-const ACTIVITIES: Record<string, string> = { ingest: 'ingestCandles', 'features-b': 'computeFeatures', 'features-c': 'computeFeatures', evaluate: 'evaluateFeatures' };
+const ACTIVITY_OF_KIND = { ingest: 'ingestCandles', features: 'computeFeatures', evaluate: 'evaluateFeatures' } as const;
+/** The activity each flow's child runs, by flow. */
+const ACTIVITIES: Record<string, string> = Object.fromEntries(FLOW_GRAPH.active.map((f) => [f.id, ACTIVITY_OF_KIND[f.kind]]));
 
 /** Starts a pipeline the way the CLI does (search attributes + summary) and waits for it; never throws. */
 async function runPipeline(client: Client, taskQueue: string, symbol: string, date: string, source: SourceName = 'synthetic') {
