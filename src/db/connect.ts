@@ -75,7 +75,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
       );
     }
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, dialect: 'postgres', description: maskUrl(target.url), recent: partitionCache(target, true), close: () => kysely.destroy() };
+    return { kysely, dialect: 'postgres', description: maskUrl(target.url), pg: pool, recent: partitionCache(target, true), close: () => kysely.destroy() };
   }
   const file = sqliteFile(target.url);
   if (target.readOnly && !fs.existsSync(file)) throw new Error(`no featureflow database at ${path.resolve(file)} (check DATABASE_URL / FEATUREFLOW_DATA_DIR)`);

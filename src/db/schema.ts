@@ -5,6 +5,7 @@
  */
 import type SQLite from 'better-sqlite3';
 import type { Generated, Kysely, Selectable } from 'kysely';
+import type { Pool } from 'pg';
 import type { SqliteIoThreads } from './io-threads';
 import type { PartitionCache } from './partition-cache';
 
@@ -139,6 +140,8 @@ export interface Db {
   readonly sqlite?: SQLite.Database;
   /** SQLite I/O threads (worker processes only): hot reads and partition writes go there instead of `sqlite`. */
   readonly io?: SqliteIoThreads;
+  /** The pool under Kysely (PostgreSQL only), for the binary COPY hot path in `pg-fast.ts`. */
+  readonly pg?: Pool;
   /** Days this process wrote, for the next flow to read without the database (worker processes only). */
   readonly recent?: PartitionCache;
   close(): Promise<void>;
