@@ -122,6 +122,13 @@ export interface Database {
   materializations: MaterializationsTable;
   materialization_inputs: MaterializationInputsTable;
   logs: LogsTable;
+  database_identity: DatabaseIdentityTable;
+}
+
+/** The database's identity (one row, made by migration 006); see `src/db/identity.ts`. */
+export interface DatabaseIdentityTable {
+  id: string;
+  created_at: number;
 }
 
 /** A ledger row as read. */
