@@ -31,7 +31,7 @@ const EnvSchema = z.object({
     .optional(),
   FEATUREFLOW_TASK_QUEUE: z.string().min(1).default('featureflow'),
   FEATUREFLOW_SOURCE: SourceName.default('synthetic'),
-  FEATUREFLOW_UI_URL: z.string().url().default('http://localhost:8233'),
+  FEATUREFLOW_UI_URL: z.string().url().optional(),
   FEATUREFLOW_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
   FEATUREFLOW_MAX_CONCURRENT_WORKFLOW_TASKS: intFromEnv(16, 1, 1000),
   FEATUREFLOW_MAX_CACHED_WORKFLOWS: intFromEnv(500, 0, 100_000),
@@ -78,8 +78,12 @@ export interface Config {
   readonly taskQueue: string;
   /** Market source ingest uses when a run does not name one. */
   readonly source: z.infer<typeof SourceName>;
-  /** Base address of the Temporal Web UI, for links. */
-  readonly uiUrl: string;
+  /**
+   * Base address of the Temporal Web UI, for links: FEATUREFLOW_UI_URL, else the local dev
+   * server's (localhost:8233) when no Temporal address is configured; none otherwise, so no
+   * link points at another cluster's UI on a shared host.
+   */
+  readonly uiUrl?: string;
   readonly maxConcurrentActivities: number;
   readonly maxConcurrentWorkflowTasks: number;
   readonly maxCachedWorkflows: number;
@@ -143,6 +147,9 @@ export interface Config {
   };
 }
 
+/** The embedded dev server's Web UI. */
+const DEFAULT_UI_URL = 'http://localhost:8233';
+
 /** Default Temporal frontend address of the embedded dev server. */
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 
@@ -196,7 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL ?? path.join(e.FEATUREFLOW_DATA_DIR, 'featureflow.db'),
     taskQueue: e.FEATUREFLOW_TASK_QUEUE,
     source: e.FEATUREFLOW_SOURCE,
-    uiUrl: e.FEATUREFLOW_UI_URL.replace(/\/$/, ''),
+    uiUrl: (e.FEATUREFLOW_UI_URL ?? (connect.connectionOptions.address ? undefined : DEFAULT_UI_URL))?.replace(/\/$/, ''),
     maxConcurrentActivities: e.FEATUREFLOW_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.FEATUREFLOW_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: e.FEATUREFLOW_MAX_CACHED_WORKFLOWS,
@@ -231,8 +238,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** The Web UI address of a workflow run (its latest run when `runId` is omitted). */
-export function workflowUiUrl(config: Pick<Config, 'uiUrl' | 'temporal'>, workflowId: string, runId?: string): string {
+/** The Web UI address of a workflow run (its latest run when `runId` is omitted); none without a UI. */
+export function workflowUiUrl(config: Pick<Config, 'uiUrl' | 'temporal'>, workflowId: string, runId?: string): string | undefined {
+  if (!config.uiUrl) return undefined;
   const base = `${config.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   return runId ? `${base}/${encodeURIComponent(runId)}` : base;
+}
+
+/** Prints a run's Web UI link under `label`, when there is a UI to link to. */
+export function printUiLink(url: string | undefined, label = '  Web UI: '): void {
+  if (url) console.log(`${label}${url}`);
 }

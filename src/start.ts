@@ -8,6 +8,7 @@
  * `--port <n>` / `--ui-port <n>` to run the dev server elsewhere than 7233 / 8233.
  * Runs go through the client library, like the CLI's.
  */
+import { printUiLink } from './config';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { FeatureflowClient } from './api/client';
@@ -136,7 +137,7 @@ async function main(): Promise<number> {
         failures++;
         console.error(`pipeline ${handle.workflowId} FAILED\n${formatCauseChain(err.chain)}\nroot cause: ${formatRootCause(err.rootCause)}`);
       }
-      console.log(`  Web UI: ${handle.webUiUrl}`);
+      printUiLink(handle.webUiUrl);
       console.log(`  logs:   featureflow logs ${handle.workflowId}`);
     }
     const report = await writeReport(db, config, { symbol: SYMBOL, from: days[0], to: days[days.length - 1] });
