@@ -91,7 +91,12 @@ async function main(): Promise<number> {
     );
   }
 
-  const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads, partitionCacheMb: config.partitionCacheMb });
+  const db = await openMigratedDatabase({
+    url: config.databaseUrl,
+    ioThreads: config.dbIoThreads,
+    partitionCacheMb: config.partitionCacheMb,
+    pgSynchronousCommit: config.pgSynchronousCommit,
+  });
   const logStore = attachLogStore(logger, db, { retentionDays: config.observability.logRetentionDays });
   const client = await api.temporal();
   const added = await ensureSearchAttributes(client.connection as Connection, config.temporal.namespace);

@@ -152,7 +152,12 @@ export async function createWorkers(options: CreateWorkerOptions): Promise<Worke
 export async function runWorkerProcess(): Promise<void> {
   const config = loadConfig();
   const logger = installObservability(config.observability);
-  const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads, partitionCacheMb: config.partitionCacheMb });
+  const db = await openMigratedDatabase({
+    url: config.databaseUrl,
+    ioThreads: config.dbIoThreads,
+    partitionCacheMb: config.partitionCacheMb,
+    pgSynchronousCommit: config.pgSynchronousCommit,
+  });
   const logStore = attachLogStore(logger, db, { retentionDays: config.observability.logRetentionDays });
   const connection = await connectWorker(config);
   const workers = await createWorkers({
