@@ -20,20 +20,20 @@ import type { Payload } from '@temporalio/common';
 import { DATABASE_IDENTITY_HEADER } from '../database-identity';
 import { rangeLabel } from '../ids';
 import { encodeLogContext, LOG_CONTEXT_HEADER, logContextAttributes, type LogContext } from '../observability/log-context';
-import { FlowKey, PartitionKey, SymbolKey } from '../search-attributes';
+import { FlowKey, PartitionKey, partitionBounds, SymbolKey } from '../search-attributes';
 
 /** The current run's log context, from its info and its search attributes. */
 function currentLogContext(): LogContext {
   const info = workflowInfo();
   const attributes = info.typedSearchAttributes;
-  const partitions = attributes.get(PartitionKey);
+  const partitions = partitionBounds(attributes.get(PartitionKey) ?? []);
   return {
     rootWorkflowId: info.root?.workflowId ?? info.workflowId,
     rootRunId: info.root?.runId ?? info.runId,
     parentWorkflowId: info.parent?.workflowId,
     flow: attributes.get(FlowKey) ?? info.workflowType,
     symbol: attributes.get(SymbolKey),
-    partition: partitions?.length ? rangeLabel(partitions[0], partitions[partitions.length - 1]) : undefined,
+    partition: partitions ? rangeLabel(partitions.from, partitions.to) : undefined,
   };
 }
 
