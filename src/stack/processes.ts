@@ -110,7 +110,11 @@ export async function waitReady(service: ServiceProcess, ready: () => Promise<bo
     if (await ready().catch(() => false)) return;
     const tail = (): string => {
       const lines = fs.existsSync(service.logFile) ? fs.readFileSync(service.logFile, 'utf8').trimEnd().split('\n') : [];
-      return lines.slice(-5).join('\n    ');
+      // Go servers log JSON lines with whole stack traces: the start of each line says what failed.
+      return lines
+        .slice(-5)
+        .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line))
+        .join('\n    ');
     };
     if (!isAlive(service.pid)) throw new Error(`${service.name} exited during start; last lines of ${service.logFile}:\n    ${tail()}`);
     if (Date.now() > deadline) throw new Error(`${service.name} not ready after ${timeoutMs / 1000} s; last lines of ${service.logFile}:\n    ${tail()}`);
