@@ -9,11 +9,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
-import { BackfillResult, PipelineResult, type BackfillInput } from '../../src/contracts';
+import { BackfillResult, PipelineResult, ScheduledRunResult, type BackfillInput } from '../../src/contracts';
 import { openMigratedDatabase } from '../../src/db/connect';
 import { readDatabaseIdentity } from '../../src/db/identity';
 import { pipelineWorkflowId } from '../../src/ids';
-import { createOrUpdatePipelineSchedule, scheduledPartition } from '../../src/schedule';
+import { createOrUpdatePipelineSchedule } from '../../src/schedule';
+import { FLOW_GRAPH } from '../../src/flows/registry';
 import { partitionQuery } from '../../src/search-attributes';
 import { PROJECT_ROOT } from '../../src/config';
 import { backfillProgressQuery, backfillWorkflowId } from '../../src/workflows/backfill-api';
@@ -21,6 +22,8 @@ import { connectProductionStack, eventually, productionStackEnabled, servicePid,
 
 const run = promisify(execFile);
 const enabled = productionStackEnabled();
+/** Candles and every feature flow's table (from the flow registry). */
+const SERIES_TABLES = ['candles', ...FLOW_GRAPH.flows.filter((f) => f.kind === 'features').map((f) => f.asset)];
 
 (enabled ? describe : describe.skip)('production stack: Temporal Server on PostgreSQL, data on PostgreSQL, two workers', () => {
   let stack: ProductionStack;
@@ -34,11 +37,11 @@ const enabled = productionStackEnabled();
   /** Per table, the md5 of every row of `symbol` in time order, and the ledger's checksums: what a clean run must equal. */
   async function fingerprint(symbol: string): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
-    for (const table of ['candles', 'features_b', 'features_c']) {
+    for (const table of SERIES_TABLES) {
       const r = await sql<{ h: string | null }>`select md5(string_agg(t::text, ',' order by t.ts)) as h from ${sql.table(table)} t where t.symbol = ${symbol}`.execute(stack.db.kysely);
       out[table] = r.rows[0]?.h ?? '';
     }
-    const e = await sql<{ h: string | null }>`select md5(string_agg(t::text, ',' order by t.partition, t.algorithm, t.feature)) as h from evaluations t where t.symbol = ${symbol}`.execute(stack.db.kysely);
+    const e = await sql<{ h: string | null }>`select md5(string_agg(t::text, ',' order by t.partition, t.algorithm, t.feature, t.horizon_minutes)) as h from evaluations t where t.symbol = ${symbol}`.execute(stack.db.kysely);
     out.evaluations = e.rows[0]?.h ?? '';
     const l = await sql<{ h: string | null }>`select md5(string_agg(asset || partition || checksum || rows, ',' order by asset, partition)) as h from materializations where symbol = ${symbol}`.execute(stack.db.kysely);
     out.ledger = l.rows[0]?.h ?? '';
@@ -46,8 +49,8 @@ const enabled = productionStackEnabled();
   }
 
   async function wipe(symbol: string): Promise<void> {
-    for (const table of ['candles', 'features_b', 'features_c', 'evaluations', 'materializations'] as const) {
-      await stack.db.kysely.deleteFrom(table).where('symbol', '=', symbol).execute();
+    for (const table of [...SERIES_TABLES, 'evaluations', 'materializations', 'materialization_inputs']) {
+      await sql`delete from ${sql.table(table)} where symbol = ${symbol}`.execute(stack.db.kysely);
     }
   }
 
@@ -63,7 +66,7 @@ const enabled = productionStackEnabled();
     const result = PipelineResult.parse(
       await stack.client.workflow.execute('pipeline', { taskQueue: stack.config.taskQueue, workflowId: `${pipelineWorkflowId('BTC-USD', '2024-06-03')}/${Date.now()}`, args: [{ symbol: 'BTC-USD', date: '2024-06-03' }] }),
     );
-    expect(result.ingest.rows).toBe(1440);
+    expect(result.refs.ingest?.rows).toBe(1440);
     const rows = await stack.db.kysely.selectFrom('candles').select((eb) => eb.fn.countAll().as('n')).where('symbol', '=', 'BTC-USD').executeTakeFirstOrThrow();
     expect(Number(rows.n)).toBeGreaterThanOrEqual(1440);
   });
@@ -73,8 +76,9 @@ const enabled = productionStackEnabled();
     try {
       await handle.trigger();
       const action = await eventually(async () => (await handle.describe()).info.recentActions[0], 30_000, 'the triggered action');
-      const result = PipelineResult.parse(await stack.client.workflow.getHandle(action.action.workflow.workflowId).result());
-      expect(result.date).toBe(scheduledPartition(action.scheduledAt));
+      const result = ScheduledRunResult.parse(await stack.client.workflow.getHandle(action.action.workflow.workflowId).result());
+      expect(result.status).toBe('completed');
+      expect(new Date(result.scheduledAt).getTime()).toBe(action.scheduledAt.getTime());
     } finally {
       await handle.delete();
     }
@@ -86,7 +90,7 @@ const enabled = productionStackEnabled();
     const handle = await backfill(input);
     const result = await resultOf(handle);
     expect(result.failed).toBe(0);
-    expect(result.done).toBe(150 * 4);
+    expect(result.done).toBe(150 * FLOW_GRAPH.active.length);
     // SQL visibility is written asynchronously: wait for the chunk runs to be listed.
     const query = `Symbol="ADA-USD" AND ${partitionQuery('2022-03-17')}`;
     const flows = await eventually(
