@@ -17,13 +17,23 @@ import { connectClient } from '../../src/temporal';
 
 const run = promisify(execFile);
 
+/**
+ * The synthetic symbols the suite runs (each test its own, so they never share partitions); the
+ * stack's workers must serve them: FEATUREFLOW_SYNTHETIC_SYMBOLS as below when running
+ * `npm run stack -- up` and the suite (.ci/run does).
+ */
+export const PRODUCTION_SYMBOLS = 'BTC-USD,SOL-USD,ADA-USD,LTC-USD,XRP-USD,DOT-USD';
+
 /** Set by .ci/run once the stack is up; the suite skips without it. */
 export const PRODUCTION_ENV_FLAG = 'FEATUREFLOW_PRODUCTION_STACK';
 
 /** True when the suite should run; otherwise prints why it is skipped. */
 export function productionStackEnabled(): boolean {
   if (process.env[PRODUCTION_ENV_FLAG] === '1') return true;
-  console.warn(`\n!!! ${PRODUCTION_ENV_FLAG} is not 1: the production-stack suite is SKIPPED (run \`npm run stack -- up --workers 2\`, then ${PRODUCTION_ENV_FLAG}=1 npx jest test/production; .ci/run does) !!!\n`);
+  console.warn(
+    `\n!!! ${PRODUCTION_ENV_FLAG} is not 1: the production-stack suite is SKIPPED (export FEATUREFLOW_SYNTHETIC_SYMBOLS=${PRODUCTION_SYMBOLS}; ` +
+      `npm run stack -- up --workers 2; ${PRODUCTION_ENV_FLAG}=1 npx jest test/production; .ci/run does) !!!\n`,
+  );
   return false;
 }
 
