@@ -75,8 +75,6 @@ function transactionScript(
 ): string {
   const lit = (value: string): string => client.escapeLiteral(value);
   const lockKey = `${asset}/${w.symbol}/${w.partition}`;
-  // A DO block rather than a select: the lock's result row would be one more message to read.
-  if (lockKey.includes('$')) throw new Error(`unexpected '$' in partition key ${lockKey}`);
   const ledger: LedgerRow = { ...w.ledger, asset, symbol: w.symbol, partition: w.partition, rows };
   const quality = qualityColumns(ledger);
   const text = (value: string | null): string => (value === null ? 'null' : lit(value));
@@ -99,7 +97,8 @@ function transactionScript(
   ];
   return [
     'begin',
-    `do $ff$ begin perform pg_advisory_xact_lock(hashtext(${lit(lockKey)})); end $ff$`,
+    // A plain select (its one row is ignored, pg-script.ts): a DO block compiled PL/pgSQL on every write.
+    `select pg_advisory_xact_lock(hashtext(${lit(lockKey)}))`,
     ...statements,
     `insert into materializations (${LEDGER_COLUMNS.join(', ')}) values (${ledgerValues.join(', ')}) ` +
       `on conflict (asset, symbol, partition) do update set ${LEDGER_COLUMNS.slice(3).map((c) => `${c} = excluded.${c}`).join(', ')}`,
