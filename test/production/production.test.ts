@@ -152,8 +152,8 @@ const SERIES_TABLES = ['candles', ...FLOW_GRAPH.flows.filter((f) => f.kind === '
     process.kill(-servicePid('worker-2'), 'SIGKILL');
     await eventually(async () => ((await progress()) >= 500 ? true : undefined), 120_000, '500 partitions done');
     process.kill(-servicePid('temporal-server'), 'SIGTERM');
-    // Brings back the server and the killed worker (each waited for until it serves).
-    await eventually(async () => ((await stackCommand('up', '--workers', '2')).includes('stack: up') ? true : undefined), 240_000, 'the stack to come back');
+    // Brings back the server and the killed worker (each waited for until it serves); never builds a UI here.
+    await eventually(async () => ((await stackCommand('up', '--workers', '2', '--no-ui')).includes('stack: up') ? true : undefined), 240_000, 'the stack to come back');
     const result = await resultOf(handle);
     expect(result.failed).toBe(0);
     expect(await fingerprint(symbol)).toEqual(clean);
