@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.temporal/', '.data/', 'artifacts/', 'coverage/', 'test/replay/histories/'] },
+  { ignores: ['node_modules/', 'dist/', '.temporal/', '.data/', 'artifacts/', 'coverage/', '.stack/', 'test/replay/histories/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -9,21 +9,22 @@
  * and BENCH_BACKFILL_UPSTREAM_K sets its chunk size (default: the product default).
  * Also reports how many upstream days the feature and evaluation activities read from the
  * worker's partition cache rather than the database (from their log lines).
+ * BENCH_BACKFILL_STACKS=dev,production runs the cases on the embedded stack and on the stack of
+ * `npm run stack -- up` (default: dev only) and prints them side by side with the ratio;
+ * BENCH_BACKFILL_WORKERS=1,2 runs each case with that many worker processes (default 1).
  * Prints figures only; nothing here asserts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
-import { Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { prebuiltBundle } from './bundle';
 import { BackfillResult, DEFAULT_CHUNK_DAYS, type BackfillInput } from '../src/contracts';
 import { addDays, MINUTES_PER_DAY } from '../src/dates';
-import { pidWithCommandLine, processCpuMs, rssMb, rssSampler } from './proc';
+import { devTarget, productionTarget, type BenchTarget } from './backfill-targets';
+import { processCpuMs, rssMb, rssSampler } from './proc';
 import { startWorkerProcess } from './worker-process';
-import { startDevServerEnv } from '../test/helpers/stack';
 import { backfillWorkflowId } from '../src/workflows/backfill-api';
 import type { BenchSection } from './sections';
 
@@ -51,26 +52,6 @@ interface Measured {
   readonly databaseDays: number;
 }
 
-/** Sums the `cachedDays` / `databaseDays` the feature and evaluation activities logged into the worker's database. */
-function upstreamReads(dbFile: string): { cachedDays: number; databaseDays: number } {
-  const db = new SQLite(dbFile, { readonly: true });
-  try {
-    const rows = db
-      .prepare("select attrs from logs where message in ('computed features', 'evaluated features') and attrs is not null")
-      .all() as Array<{ attrs: string }>;
-    let cachedDays = 0;
-    let databaseDays = 0;
-    for (const row of rows) {
-      const attrs = JSON.parse(row.attrs) as { cachedDays?: number; databaseDays?: number };
-      cachedDays += attrs.cachedDays ?? 0;
-      databaseDays += attrs.databaseDays ?? 0;
-    }
-    return { cachedDays, databaseDays };
-  } finally {
-    db.close();
-  }
-}
-
 /** Largest history (events) of any workflow on the task queue: the backfill's runs and every child. */
 async function largestHistory(client: Client, taskQueue: string): Promise<number> {
   let max = 0;
@@ -79,41 +60,46 @@ async function largestHistory(client: Client, taskQueue: string): Promise<number
 }
 
 interface Fixture {
-  readonly env: TestWorkflowEnvironment;
+  readonly target: BenchTarget;
   readonly bundle: { codePath: string };
   readonly dir: string;
-  /** The dev server's process, for its CPU figure. */
-  readonly serverPid: number;
+  /** Worker processes per case. */
+  readonly workers: number;
 }
 
-/** Runs `prepare` (not timed) then `input` (timed) on a fresh database and a fresh worker process. */
-async function measure(fx: Fixture, label: string, input: BackfillInput, prepare?: BackfillInput): Promise<Measured> {
-  const dbFile = path.join(fx.dir, `${label.replace(/\W+/g, '-')}.db`);
+/** Runs `prepare` (not timed) then `input` (timed) on a fresh database and fresh worker processes. */
+async function measure(fx: Fixture, caseLabel: string, input: BackfillInput, prepare?: BackfillInput): Promise<Measured> {
+  const label = `${fx.target.name}, ${fx.workers} worker${fx.workers > 1 ? 's' : ''}: ${caseLabel}`;
+  const database = await fx.target.newDatabase(`${fx.target.name}-${fx.workers}-${caseLabel}`);
   const taskQueue = `bench-${label.replace(/\W+/g, '-')}-${Date.now()}`;
-  const worker = await startWorkerProcess({
-    DATABASE_URL: dbFile,
+  const env = {
+    DATABASE_URL: database.url,
     FEATUREFLOW_DATA_DIR: fx.dir,
     FEATUREFLOW_TASK_QUEUE: taskQueue,
     FEATUREFLOW_WORKFLOW_BUNDLE: fx.bundle.codePath,
-    TEMPORAL_ADDRESS: fx.env.address,
-    TEMPORAL_NAMESPACE: 'default',
-  });
-  const client = fx.env.client;
+    TEMPORAL_ADDRESS: fx.target.address,
+    TEMPORAL_NAMESPACE: fx.target.namespace,
+  };
+  // One after the other: the first migrates the database (and gives it its identity).
+  const workers = [];
+  for (let i = 0; i < fx.workers; i++) workers.push(await startWorkerProcess(env));
+  const client = fx.target.client;
   const run = async (i: BackfillInput) =>
     BackfillResult.parse(await client.workflow.execute('backfill', { taskQueue, workflowId: `${backfillWorkflowId(i)}/${taskQueue}`, args: [i] }));
   let measured: Omit<Measured, 'cachedDays' | 'databaseDays'>;
   try {
     if (prepare) await run(prepare);
-    const baseRssMb = rssMb(worker.pid);
-    const rss = rssSampler(worker.pid);
-    const cpuSeconds = (pid: number): number => (processCpuMs(pid) ?? Number.NaN) / 1000;
-    const cpu0 = { worker: cpuSeconds(worker.pid), server: cpuSeconds(fx.serverPid) };
+    const pids = workers.map((w) => w.pid);
+    const baseRssMb = pids.reduce((sum, pid) => sum + rssMb(pid), 0);
+    const samplers = pids.map((pid) => rssSampler(pid));
+    const workerCpuSeconds = (): number => pids.reduce((sum, pid) => sum + (processCpuMs(pid) ?? Number.NaN), 0) / 1000;
+    const cpu0 = { worker: workerCpuSeconds(), server: fx.target.serverCpuSeconds() };
     const t0 = nowMs();
     const result = await run(input);
     const seconds = (nowMs() - t0) / 1000;
-    const peakRssMb = rss.stop();
-    const workerCpu = cpuSeconds(worker.pid) - cpu0.worker;
-    const serverCpu = cpuSeconds(fx.serverPid) - cpu0.server;
+    const peakRssMb = samplers.reduce((sum, s) => sum + s.stop(), 0);
+    const workerCpu = workerCpuSeconds() - cpu0.worker;
+    const serverCpu = fx.target.serverCpuSeconds() - cpu0.server;
     if (result.failed) throw new Error(`${label}: ${result.failed} partitions failed: ${JSON.stringify(result.failures.slice(0, 3))}`);
     const partitions = result.done;
     measured = {
@@ -131,10 +117,12 @@ async function measure(fx: Fixture, label: string, input: BackfillInput, prepare
       runs: result.runs,
     };
   } finally {
-    await worker.stop();
+    for (const w of workers) await w.stop();
   }
-  // Read once the worker has stopped: it flushes its log lines on the way out.
-  return { ...measured, ...upstreamReads(dbFile) };
+  // Read once the workers have stopped: they flush their log lines on the way out.
+  const reads = await database.upstreamReads();
+  await database.drop();
+  return { ...measured, ...reads };
 }
 
 /**
@@ -155,7 +143,7 @@ async function writeTimeline(client: Client, taskQueue: string, t0Ms: number, fi
 
 function print(rows: readonly Measured[]): void {
   console.log(
-    '| case | seconds | partitions | partitions/s | candles/s | children | runs | worker RSS start → peak (MiB) | CPU s worker / server | largest history (events) | upstream days from cache |',
+    '| stack, workers: case | seconds | partitions | partitions/s | candles/s | children | runs | worker RSS start → peak (MiB, all workers) | CPU s workers / server | largest history (events) | upstream days from cache |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
@@ -165,11 +153,60 @@ function print(rows: readonly Measured[]): void {
   }
 }
 
-async function run(): Promise<void> {
+/** The cases on one target with one worker count. */
+async function runCases(fx: Fixture, rows: Measured[]): Promise<void> {
   const cases = (process.env.BENCH_BACKFILL_CASES ?? 'chunks,k1,upstream').split(',');
   // Each K once: the default chunk size may be one of the others (62 is both today).
   const ks = [...new Set((process.env.BENCH_BACKFILL_KS ?? `7,15,${DEFAULT_CHUNK_DAYS},62`).split(',').map(Number))];
   const concurrency = Number(process.env.BENCH_BACKFILL_CONCURRENCY ?? 4);
+  const from = '2024-01-01';
+  const to365 = addDays(from, 364);
+  const ingest365: BackfillInput = { symbols: [SYMBOL], flows: ['ingest'], from, to: to365, chunkDays: 31, concurrency };
+  if (cases.includes('chunks')) {
+    for (const k of ks) {
+      const label = `features-c 365 d, K=${k}${k === DEFAULT_CHUNK_DAYS ? ' (default)' : ''}`;
+      rows.push(await measure(fx, label, { symbols: [SYMBOL], flows: ['features-c'], from, to: to365, chunkDays: k, concurrency }, ingest365));
+      print(rows.slice(-1));
+    }
+  }
+  if (cases.includes('k1')) {
+    rows.push(await measure(fx, 'features-c 365 d, K=1', { symbols: [SYMBOL], flows: ['features-c'], from, to: to365, chunkDays: 1, concurrency }, ingest365));
+    print(rows.slice(-1));
+  }
+  if (cases.includes('upstream')) {
+    const from10 = '2015-01-01';
+    const days = Number(process.env.BENCH_BACKFILL_UPSTREAM_DAYS ?? 3650);
+    const to10 = addDays(from10, days - 1);
+    const k = Number(process.env.BENCH_BACKFILL_UPSTREAM_K ?? DEFAULT_CHUNK_DAYS);
+    const label = `with-upstream ${days.toLocaleString('en-US')} d (ingest+B+C+D), K=${k}${k === DEFAULT_CHUNK_DAYS ? ' (default)' : ''}`;
+    rows.push(await measure(fx, label, { symbols: [SYMBOL], flows: ['evaluate'], from: from10, to: to10, withUpstream: true, concurrency, chunkDays: k }));
+    print(rows.slice(-1));
+  }
+}
+
+/** Each case's seconds and worker CPU on every other stack/worker count, relative to the first. */
+function printRatios(rows: readonly Measured[]): void {
+  const byCase = new Map<string, Measured[]>();
+  for (const r of rows) {
+    const key = r.label.slice(r.label.indexOf(': ') + 2);
+    byCase.set(key, [...(byCase.get(key) ?? []), r]);
+  }
+  for (const [key, group] of byCase) {
+    if (group.length < 2) continue;
+    const [base, ...others] = group;
+    for (const o of others) {
+      const cpuPerPartition = (r: Measured) => r.workerCpu / r.partitions;
+      console.log(
+        `${key}: ${o.label.slice(0, o.label.indexOf(': '))} / ${base.label.slice(0, base.label.indexOf(': '))}: time ${(o.seconds / base.seconds).toFixed(2)}x, ` +
+          `worker CPU per partition ${(cpuPerPartition(o) / cpuPerPartition(base)).toFixed(2)}x`,
+      );
+    }
+  }
+}
+
+async function run(): Promise<void> {
+  const stacks = (process.env.BENCH_BACKFILL_STACKS ?? 'dev').split(',');
+  const workerCounts = (process.env.BENCH_BACKFILL_WORKERS ?? '1').split(',').map(Number);
   try {
     Runtime.install({ logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
   } catch {
@@ -177,40 +214,22 @@ async function run(): Promise<void> {
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'featureflow-bench-backfill-'));
   const bundle = prebuiltBundle();
-  // The embedded stack as `npm start` runs it: a persistent dev server with its SQLite settings.
-  const env = await startDevServerEnv({ dbFilename: path.join(dir, 'temporal.db') });
-  const serverPid = pidWithCommandLine(path.join(dir, 'temporal.db'));
-  if (!serverPid) throw new Error('bench: cannot find the dev server process');
-  const fx: Fixture = { env, bundle, dir, serverPid };
   const rows: Measured[] = [];
   try {
-    const from = '2024-01-01';
-    const to365 = addDays(from, 364);
-    const ingest365: BackfillInput = { symbols: [SYMBOL], flows: ['ingest'], from, to: to365, chunkDays: 31, concurrency };
-    if (cases.includes('chunks')) {
-      for (const k of ks) {
-        const label = `features-c 365 d, K=${k}${k === DEFAULT_CHUNK_DAYS ? ' (default)' : ''}`;
-        rows.push(await measure(fx, label, { symbols: [SYMBOL], flows: ['features-c'], from, to: to365, chunkDays: k, concurrency }, ingest365));
-        print(rows.slice(-1));
+    for (const stack of stacks) {
+      if (stack !== 'dev' && stack !== 'production') throw new Error(`BENCH_BACKFILL_STACKS: unknown stack ${stack} (dev, production)`);
+      // dev: the embedded stack as `npm start` runs it, a persistent dev server with its SQLite settings.
+      const target = stack === 'dev' ? await devTarget(dir) : await productionTarget();
+      try {
+        for (const workers of workerCounts) await runCases({ target, bundle, dir, workers }, rows);
+      } finally {
+        await target.close();
       }
     }
-    if (cases.includes('k1')) {
-      rows.push(await measure(fx, 'features-c 365 d, K=1', { symbols: [SYMBOL], flows: ['features-c'], from, to: to365, chunkDays: 1, concurrency }, ingest365));
-      print(rows.slice(-1));
-    }
-    if (cases.includes('upstream')) {
-      const from10 = '2015-01-01';
-      const days = Number(process.env.BENCH_BACKFILL_UPSTREAM_DAYS ?? 3650);
-      const to10 = addDays(from10, days - 1);
-      const k = Number(process.env.BENCH_BACKFILL_UPSTREAM_K ?? DEFAULT_CHUNK_DAYS);
-      const label = `with-upstream ${days.toLocaleString('en-US')} d (ingest+B+C+D), K=${k}${k === DEFAULT_CHUNK_DAYS ? ' (default)' : ''}`;
-      rows.push(await measure(fx, label, { symbols: [SYMBOL], flows: ['evaluate'], from: from10, to: to10, withUpstream: true, concurrency, chunkDays: k }));
-      print(rows.slice(-1));
-    }
-    console.log(`\nbackfill (concurrency ${concurrency}; one worker process, \`npm run worker\`, with its SQLite I/O threads; RSS and CPU from /proc):`);
+    console.log('\nbackfill (`npm run worker` processes; dev = dev server + SQLite with I/O threads, production = Temporal Server + data on PostgreSQL; RSS and CPU from /proc):');
     print(rows);
+    printRatios(rows);
   } finally {
-    await env.teardown();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

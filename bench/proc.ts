@@ -53,3 +53,18 @@ export function pidWithCommandLine(needle: string): number | undefined {
   }
   return undefined;
 }
+
+/** Pids of every process whose command name is `name` (e.g. all PostgreSQL backends). */
+export function pidsNamed(name: string): number[] {
+  if (!fs.existsSync('/proc')) return [];
+  const out: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) out.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}

@@ -31,12 +31,13 @@ const EnvSchema = z.object({
     .optional(),
   FEATUREFLOW_TASK_QUEUE: z.string().min(1).default('featureflow'),
   FEATUREFLOW_SOURCE: SourceName.default('synthetic'),
-  FEATUREFLOW_UI_URL: z.string().url().default('http://localhost:8233'),
+  FEATUREFLOW_UI_URL: z.string().url().optional(),
   FEATUREFLOW_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
   FEATUREFLOW_MAX_CONCURRENT_WORKFLOW_TASKS: intFromEnv(16, 1, 1000),
   FEATUREFLOW_MAX_CACHED_WORKFLOWS: intFromEnv(500, 0, 100_000),
   FEATUREFLOW_DB_IO_THREADS: intFromEnv(2, 0, 64),
   FEATUREFLOW_PARTITION_CACHE_MB: intFromEnv(40, 0, 65_536),
+  FEATUREFLOW_PG_SYNCHRONOUS_COMMIT: z.enum(['on', 'off']).default('off'),
   FEATUREFLOW_COINBASE_URL: z.string().url().default('https://api.exchange.coinbase.com'),
   FEATUREFLOW_COINBASE_RATE: z.coerce.number().positive().max(100).default(3),
   FEATUREFLOW_CSV_DIR: z.string().min(1).optional(),
@@ -78,8 +79,12 @@ export interface Config {
   readonly taskQueue: string;
   /** Market source ingest uses when a run does not name one. */
   readonly source: z.infer<typeof SourceName>;
-  /** Base address of the Temporal Web UI, for links. */
-  readonly uiUrl: string;
+  /**
+   * Base address of the Temporal Web UI, for links: FEATUREFLOW_UI_URL, else the local dev
+   * server's (localhost:8233) when no Temporal address is configured; none otherwise, so no
+   * link points at another cluster's UI on a shared host.
+   */
+  readonly uiUrl?: string;
   readonly maxConcurrentActivities: number;
   readonly maxConcurrentWorkflowTasks: number;
   readonly maxCachedWorkflows: number;
@@ -87,6 +92,12 @@ export interface Config {
   readonly dbIoThreads: number;
   /** MiB of recently written days a worker keeps for the next flow to read (0 = off); see `src/db/partition-cache.ts`. */
   readonly partitionCacheMb: number;
+  /**
+   * PostgreSQL data only: whether a worker's commits wait for the WAL flush (`on`) or not
+   * (`off`, the default: SQLite's WAL + NORMAL guarantee — a server crash may lose the last
+   * ~0.2 s of commits, always a consistent prefix with their ledger rows, never a half partition).
+   */
+  readonly pgSynchronousCommit: boolean;
   /** Market sources: Coinbase base URL and request rate (per worker process), CSV directory (csv source off when unset). */
   readonly sources: {
     readonly coinbaseUrl: string;
@@ -143,6 +154,9 @@ export interface Config {
   };
 }
 
+/** The embedded dev server's Web UI. */
+const DEFAULT_UI_URL = 'http://localhost:8233';
+
 /** Default Temporal frontend address of the embedded dev server. */
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 
@@ -196,12 +210,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL ?? path.join(e.FEATUREFLOW_DATA_DIR, 'featureflow.db'),
     taskQueue: e.FEATUREFLOW_TASK_QUEUE,
     source: e.FEATUREFLOW_SOURCE,
-    uiUrl: e.FEATUREFLOW_UI_URL.replace(/\/$/, ''),
+    uiUrl: (e.FEATUREFLOW_UI_URL ?? (connect.connectionOptions.address ? undefined : DEFAULT_UI_URL))?.replace(/\/$/, ''),
     maxConcurrentActivities: e.FEATUREFLOW_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.FEATUREFLOW_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: e.FEATUREFLOW_MAX_CACHED_WORKFLOWS,
     dbIoThreads: e.FEATUREFLOW_DB_IO_THREADS,
     partitionCacheMb: e.FEATUREFLOW_PARTITION_CACHE_MB,
+    pgSynchronousCommit: e.FEATUREFLOW_PG_SYNCHRONOUS_COMMIT === 'on',
     sources: {
       coinbaseUrl: e.FEATUREFLOW_COINBASE_URL,
       coinbaseRatePerSecond: e.FEATUREFLOW_COINBASE_RATE,
@@ -231,8 +246,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** The Web UI address of a workflow run (its latest run when `runId` is omitted). */
-export function workflowUiUrl(config: Pick<Config, 'uiUrl' | 'temporal'>, workflowId: string, runId?: string): string {
+/** The Web UI address of a workflow run (its latest run when `runId` is omitted); none without a UI. */
+export function workflowUiUrl(config: Pick<Config, 'uiUrl' | 'temporal'>, workflowId: string, runId?: string): string | undefined {
+  if (!config.uiUrl) return undefined;
   const base = `${config.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   return runId ? `${base}/${encodeURIComponent(runId)}` : base;
+}
+
+/** Prints a run's Web UI link under `label`, when there is a UI to link to. */
+export function printUiLink(url: string | undefined, label = '  Web UI: '): void {
+  if (url) console.log(`${label}${url}`);
 }

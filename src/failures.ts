@@ -26,3 +26,6 @@ export function parseInput<S extends z.ZodTypeAny>(schema: S, input: unknown, wh
   return parsed.data;
 }
 
+
+/** An activity reached a worker of another database than its run was started with (see `src/db/identity.ts`). */
+export const DATABASE_MISMATCH = 'DatabaseMismatch';

@@ -8,6 +8,7 @@
  * `--port <n>` / `--ui-port <n>` to run the dev server elsewhere than 7233 / 8233.
  * Runs go through the client library, like the CLI's.
  */
+import { printUiLink } from './config';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { FeatureflowClient } from './api/client';
@@ -90,7 +91,12 @@ async function main(): Promise<number> {
     );
   }
 
-  const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads, partitionCacheMb: config.partitionCacheMb });
+  const db = await openMigratedDatabase({
+    url: config.databaseUrl,
+    ioThreads: config.dbIoThreads,
+    partitionCacheMb: config.partitionCacheMb,
+    pgSynchronousCommit: config.pgSynchronousCommit,
+  });
   const logStore = attachLogStore(logger, db, { retentionDays: config.observability.logRetentionDays });
   const client = await api.temporal();
   const added = await ensureSearchAttributes(client.connection as Connection, config.temporal.namespace);
@@ -136,7 +142,7 @@ async function main(): Promise<number> {
         failures++;
         console.error(`pipeline ${handle.workflowId} FAILED\n${formatCauseChain(err.chain)}\nroot cause: ${formatRootCause(err.rootCause)}`);
       }
-      console.log(`  Web UI: ${handle.webUiUrl}`);
+      printUiLink(handle.webUiUrl);
       console.log(`  logs:   featureflow logs ${handle.workflowId}`);
     }
     const report = await writeReport(db, config, { symbol: SYMBOL, from: days[0], to: days[days.length - 1] });

@@ -1,11 +1,14 @@
 /**
  * Connections to Temporal from configuration: the same code talks to the local dev server,
  * a self-hosted cluster or Temporal Cloud, depending only on `TEMPORAL_*` / profile settings.
+ * Clients stamp the identity of their database on what they start (see `client-identity.ts`).
  */
 import { Client, Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config';
 import { payloadLimitInterceptor } from './payload-limit';
+import { databaseIdentityClientInterceptors } from './client-identity';
+import { peekDatabaseIdentity } from './db/identity';
 
 /** A helpful error for an unreachable server, naming the address and what to check. */
 function unreachable(config: Config, err: unknown): Error {
@@ -21,7 +24,12 @@ function unreachable(config: Config, err: unknown): Error {
 export async function connectClient(config: Config): Promise<Client> {
   try {
     const connection = await Connection.connect({ ...config.temporal.connect.connectionOptions, connectTimeout: '5s' });
-    return new Client({ connection, namespace: config.temporal.namespace, interceptors: { workflow: [payloadLimitInterceptor()] } });
+    const identity = databaseIdentityClientInterceptors(() => peekDatabaseIdentity(config.databaseUrl));
+    return new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      interceptors: { workflow: [payloadLimitInterceptor(), identity.workflow], schedule: [identity.schedule] },
+    });
   } catch (err) {
     throw unreachable(config, err);
   }

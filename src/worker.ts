@@ -6,10 +6,12 @@
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import os from 'node:os';
 import { defaultWorkflowBundle, WORKFLOW_INTERCEPTOR_MODULES } from './bundle';
-import { activityLogInterceptors } from './activities/interceptors';
+import { activityLogInterceptors, databaseIdentityInterceptors, type WorkerDatabase } from './activities/interceptors';
 import { loadConfig, type Config } from './config';
 import { openMigratedDatabase } from './db/connect';
+import { readDatabaseIdentity } from './db/identity';
 import { attachLogStore, installObservability } from './observability/runtime';
 import type { Db } from './db/schema';
 import { buildSources } from './sources/registry';
@@ -53,6 +55,7 @@ export function chooseWorkflowBundle(config: Config, given?: WorkerOptions['work
 /** Creates (does not run) a worker hosting every featureflow workflow and activity. */
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const { config } = options;
+  const database = await workerDatabase(options);
   // A prebuilt bundle applies to every worker, npm start's too.
   const workflowBundle = chooseWorkflowBundle(config, options.workflowBundle).bundle;
   return Worker.create({
@@ -70,11 +73,22 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     maxHeartbeatThrottleInterval: '2 seconds',
     defaultHeartbeatThrottleInterval: '2 seconds',
     // A prebuilt bundle carries its workflow interceptors already (the SDK warns if given twice).
-    interceptors: { activity: [activityLogInterceptors], ...(workflowBundle ? {} : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] }) },
+    identity: database.worker,
+    interceptors: { activity: [databaseIdentityInterceptors(database), activityLogInterceptors], ...(workflowBundle ? {} : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] }) },
     // Worker versioning (off unless configured): this worker serves one deployment version.
     ...versioningOptions(config),
     ...options.overrides,
   });
+}
+
+/** The worker's database identity and Temporal identity, for the database check of every activity. */
+async function workerDatabase(options: CreateWorkerOptions): Promise<WorkerDatabase> {
+  return {
+    identity: await readDatabaseIdentity(options.db),
+    description: options.db.description,
+    // The SDK's default identity, set explicitly so the check's message names the same one.
+    worker: options.overrides?.identity ?? `${process.pid}@${os.hostname()}`,
+  };
 }
 
 /** Worker Deployment options of a configured version; none when versioning is off. */
@@ -96,6 +110,7 @@ function versioningOptions(config: Config): Pick<WorkerOptions, 'workerDeploymen
  */
 export async function createIngestWorker(options: CreateWorkerOptions, ingestTaskQueue: string): Promise<Worker> {
   const { config } = options;
+  const database = await workerDatabase(options);
   const { ingestCandles } = createActivities({ db: options.db, sources: options.sources ?? buildSources(config), quality: config.quality });
   return Worker.create({
     connection: options.connection,
@@ -107,7 +122,8 @@ export async function createIngestWorker(options: CreateWorkerOptions, ingestTas
     shutdownGraceTime: '10 seconds',
     maxHeartbeatThrottleInterval: '2 seconds',
     defaultHeartbeatThrottleInterval: '2 seconds',
-    interceptors: { activity: [activityLogInterceptors] },
+    identity: database.worker,
+    interceptors: { activity: [databaseIdentityInterceptors(database), activityLogInterceptors] },
     ...versioningOptions(config),
     ...options.overrides,
   });
@@ -136,7 +152,12 @@ export async function createWorkers(options: CreateWorkerOptions): Promise<Worke
 export async function runWorkerProcess(): Promise<void> {
   const config = loadConfig();
   const logger = installObservability(config.observability);
-  const db = await openMigratedDatabase({ url: config.databaseUrl, ioThreads: config.dbIoThreads, partitionCacheMb: config.partitionCacheMb });
+  const db = await openMigratedDatabase({
+    url: config.databaseUrl,
+    ioThreads: config.dbIoThreads,
+    partitionCacheMb: config.partitionCacheMb,
+    pgSynchronousCommit: config.pgSynchronousCommit,
+  });
   const logStore = attachLogStore(logger, db, { retentionDays: config.observability.logRetentionDays });
   const connection = await connectWorker(config);
   const workers = await createWorkers({
@@ -145,7 +166,7 @@ export async function runWorkerProcess(): Promise<void> {
     db,
   });
   const queues = workers.map((w) => w.options.taskQueue).join(' + ');
-  logger.info(`${WORKER_READY_MESSAGE} ${queues} (role ${config.workerRole}) on ${config.temporal.address}, database ${db.description}`, {
+  logger.info(`${WORKER_READY_MESSAGE} ${queues} (role ${config.workerRole}) on ${config.temporal.address}, database ${db.description} (${await readDatabaseIdentity(db)})`, {
     ingestMaxPerSecond: config.ingestMaxPerSecond ?? 'unlimited',
     metrics: config.observability.metricsAddress ?? 'off',
     workflowBundle: chooseWorkflowBundle(config).note,

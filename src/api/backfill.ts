@@ -56,7 +56,7 @@ export class BackfillRun {
   }
 
   /** The Web UI page of the backfill. */
-  get webUiUrl(): string {
+  get webUiUrl(): string | undefined {
     return workflowUiUrl(this.ctx.config, this.handle.workflowId);
   }
 

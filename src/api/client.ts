@@ -115,7 +115,7 @@ export class FeatureflowClient {
   }
 
   /** The Web UI page of a run (its latest run without `runId`), from FEATUREFLOW_UI_URL. */
-  webUiUrl(workflowId: string, runId?: string): string {
+  webUiUrl(workflowId: string, runId?: string): string | undefined {
     return workflowUiUrl(this.config, workflowId, runId);
   }
 
@@ -236,13 +236,20 @@ export class FeatureflowClient {
   }
 
   /**
-   * Prepares a cluster and database: registers the custom search attributes on the namespace
-   * and migrates the database (creating it if needed). Returns the attributes it added.
+   * Prepares a cluster and database: creates the namespace on a self-hosted cluster when it is
+   * missing (on Temporal Cloud, says to create it there), registers the custom search attributes
+   * on it and migrates the database (creating it if needed). Returns what it created and added.
    */
-  async setup(): Promise<{ addedSearchAttributes: string[]; database: string }> {
+  async setup(): Promise<{ createdNamespace: boolean; addedSearchAttributes: string[]; database: string }> {
     const client = await this.temporal();
-    const { ensureSearchAttributes } = await import('../setup');
+    const { ensureNamespace, ensureSearchAttributes } = await import('../setup');
     const { address, namespace } = this.config.temporal;
+    let createdNamespace: boolean;
+    try {
+      createdNamespace = await ensureNamespace(client.connection as Connection, namespace, address);
+    } catch (err) {
+      throw new TemporalUnreachableError(`namespace setup failed: ${(err as Error).message}`, address, namespace, { cause: err });
+    }
     let added: string[];
     try {
       added = await ensureSearchAttributes(client.connection as Connection, namespace);
@@ -263,6 +270,6 @@ export class FeatureflowClient {
       throw databaseError(err, this.databaseLocation);
     }
     await db.close();
-    return { addedSearchAttributes: added, database: db.description };
+    return { createdNamespace, addedSearchAttributes: added, database: db.description };
   }
 }

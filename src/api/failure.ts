@@ -63,3 +63,28 @@ export function rootCauseOf(err: unknown, ownFlow: string): RootCause {
   }
   return { flow, ...(activity ? { activity } : {}), ...(type ? { type } : {}), message };
 }
+
+/** Messages of an error and its causes, outermost first. */
+function messages(err: unknown): string[] {
+  const out: string[] = [];
+  for (let current = err, depth = 0; current instanceof Error && depth < 10; current = (current as { cause?: unknown }).cause, depth++) {
+    out.push(current.message, (current as { details?: unknown }).details ? String((current as { details?: unknown }).details) : '');
+  }
+  return out;
+}
+
+/**
+ * When a start failed because the cluster is not set up for featureflow (a missing namespace or
+ * custom search attribute), one line naming what is missing and the command that fixes it.
+ */
+export function setupProblem(err: unknown, namespace: string): string | undefined {
+  const text = messages(err).join('\n');
+  if (err instanceof Error && (err.name === 'NamespaceNotFoundError' || /namespace .* (is )?not found/i.test(text))) {
+    return `namespace ${namespace} does not exist on this Temporal cluster; check TEMPORAL_NAMESPACE, or create it (and the search attributes) with \`featureflow setup\` (Temporal Cloud: in the Cloud UI or with tcld)`;
+  }
+  const attribute = /(?:no mapping defined for search attribute|search attribute) ['"]?([A-Za-z0-9_]+)['"]?(?: is not defined| for namespace)?/i.exec(text);
+  if (attribute && /not defined|no mapping/i.test(text)) {
+    return `search attribute ${attribute[1]} is not registered on namespace ${namespace}; register featureflow's attributes with \`featureflow setup\``;
+  }
+  return undefined;
+}

@@ -9,7 +9,7 @@ export interface RunHandle<T> {
   /** The workflow ID, e.g. `pipeline/BTC-USD/2024-01-15`. */
   readonly workflowId: string;
   /** The Web UI page of the run (FEATUREFLOW_UI_URL). */
-  readonly webUiUrl: string;
+  readonly webUiUrl: string | undefined;
   /** Waits for the run to finish: its validated result, or a `RunFailedError` with the root cause. */
   result(): Promise<T>;
 }

@@ -5,7 +5,6 @@
  */
 import {
   isGrpcServiceError,
-  NamespaceNotFoundError,
   QueryNotRegisteredError,
   ScheduleNotFoundError,
   ServiceError,
@@ -16,7 +15,7 @@ import { z } from 'zod';
 import type { Config } from '../config';
 import { describeIssues } from '../contracts';
 import { DatabaseError, FeatureflowError, NotFoundError, RunFailedError, TemporalUnreachableError, UsageError } from './errors';
-import { causeChain, rootCauseOf } from './failure';
+import { causeChain, rootCauseOf, setupProblem } from './failure';
 import { formatRootCause } from './failure-format';
 
 /** gRPC status codes that mean "this is not a Temporal frontend we can talk to". */
@@ -69,9 +68,9 @@ export function toFeatureflowError(err: unknown, ctx: ErrorContext): unknown {
     return new NotFoundError(`no run with ID ${id} in namespace ${namespace} on ${address}`, id);
   }
   if (err instanceof ScheduleNotFoundError) return new NotFoundError(`no schedule ${err.scheduleId} in namespace ${namespace}`, err.scheduleId);
-  if (err instanceof NamespaceNotFoundError) {
-    return new TemporalUnreachableError(`namespace ${namespace} does not exist on ${address}; check TEMPORAL_NAMESPACE`, address, namespace, { cause: err });
-  }
+  // A cluster not set up for featureflow (no namespace, or a search attribute missing): what and how to fix it.
+  const setup = setupProblem(err, namespace);
+  if (setup) return new TemporalUnreachableError(`${setup} (${address})`, address, namespace, { cause: err });
   if (err instanceof WorkflowFailedError) {
     const id = ctx.workflowId ?? '?';
     const cause = rootCauseOf(err, ctx.flow ?? 'workflow');

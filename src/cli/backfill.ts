@@ -119,7 +119,7 @@ export function registerBackfill(program: Command): void {
       }
       const say = o.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
       say(`${run.attached ? 're-attached to running' : 'started'} ${run.workflowId}`);
-      say(`  Web UI: ${run.webUiUrl}`);
+      if (run.webUiUrl) say(`  Web UI: ${run.webUiUrl}`);
       if (o.detach) {
         if (o.json) console.log(JSON.stringify({ workflowId: run.workflowId, attached: run.attached, webUiUrl: run.webUiUrl }));
         return;

@@ -33,7 +33,7 @@ export function registerRun(program: Command): void {
       const run = await api.startPipeline({ symbol: o.symbol, date: o.date, source: o.source as 'synthetic' | undefined });
       const say = o.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
       say(`started ${run.workflowId}`);
-      say(`  Web UI: ${run.webUiUrl}`);
+      if (run.webUiUrl) say(`  Web UI: ${run.webUiUrl}`);
       if (!o.wait) {
         if (o.json) console.log(JSON.stringify({ workflowId: run.workflowId, webUiUrl: run.webUiUrl }));
         return;

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { IsoDate, MarketSymbol, MAX_RANGE_DAYS, rangeDays, ScheduledRunInput, ScheduledRunResult } from '../contracts';
 import { currentDays, missingDaysBefore } from '../activities/schedule';
-import { workflowUiUrl } from '../config';
+import { printUiLink, workflowUiUrl } from '../config';
 import { DAY_MS, dayStartMs, lastCompleteDay } from '../dates';
 import { openMigratedDatabase } from '../db/connect';
 import { FLOW_GRAPH } from '../flows/registry';
@@ -179,7 +179,7 @@ async function formatDescription(client: Client, d: ScheduleDescription, symbol:
     const status = await runStatus(client, w.workflowId, w.firstExecutionRunId);
     lines.push(
       `    scheduled ${formatRunTime(a.scheduledAt)}  taken ${a.takenAt.toISOString()}`,
-      `      ${w.workflowId}  [${status}]  ${workflowUiUrl(config, w.workflowId, w.firstExecutionRunId)}`,
+      `      ${w.workflowId}  [${status}]  ${workflowUiUrl(config, w.workflowId, w.firstExecutionRunId) ?? ''}`.trimEnd(),
     );
     const days = status === 'COMPLETED' ? await scheduledRunDayLines(client, w.workflowId, w.firstExecutionRunId) : undefined;
     for (const day of days ?? []) lines.push(`      ${day}`);
@@ -299,7 +299,7 @@ export function registerSchedule(program: Command): void {
       }
       console.log(`schedule ${handle.scheduleId}: triggered ${started.workflowId}`);
       console.log(`  status: featureflow status ${started.workflowId}`);
-      console.log(`  Web UI: ${workflowUiUrl(cliConfig(), started.workflowId, started.runId)}`);
+      printUiLink(workflowUiUrl(cliConfig(), started.workflowId, started.runId));
     });
 
   schedule

@@ -1,5 +1,6 @@
 /**
- * `featureflow setup`: prepares a production cluster and database — registers featureflow's
+ * `featureflow setup`: prepares a production cluster and database — creates the namespace on a
+ * self-hosted cluster when it is missing, registers featureflow's
  * custom search attributes (Flow, Symbol, Partition, CodeVersion, Source) on the namespace and
  * migrates the database (including the log store). Idempotent; the dev server needs neither.
  */
@@ -10,11 +11,12 @@ import { cliApi } from './context';
 export function registerSetup(program: Command): void {
   program
     .command('setup')
-    .description('register the custom search attributes on the Temporal namespace and migrate the database (idempotent)')
+    .description('create the Temporal namespace if missing (self-hosted), register the custom search attributes and migrate the database (idempotent)')
     .action(async () => {
       const api = await cliApi();
-      const { addedSearchAttributes, database } = await api.setup();
+      const { createdNamespace, addedSearchAttributes, database } = await api.setup();
       const ns = api.config.temporal.namespace;
+      if (createdNamespace) console.log(`namespace created: ${ns}`);
       console.log(addedSearchAttributes.length ? `search attributes registered on ${ns}: ${addedSearchAttributes.join(', ')}` : `search attributes already present on ${ns}`);
       console.log(`database migrated: ${database}`);
     });

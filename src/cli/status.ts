@@ -2,6 +2,7 @@
  * `featureflow status <workflowId>`: the run tree with each child and activity's state, duration,
  * attempts and failure, and the data quality of the candles its ingest runs wrote.
  */
+import { printUiLink } from '../config';
 import type { Command } from 'commander';
 import type { Materialization } from '../db/schema';
 import type { RunNode } from '../run-tree';
@@ -61,7 +62,7 @@ export function registerStatus(program: Command): void {
           if (days) console.log(['days:', ...days.map((d) => `  ${d}`)].join('\n'));
         }
         if (candles.length) console.log(`data quality:\n${formatCandleQuality(candles).replace(/^/gm, '  ')}`);
-        console.log(`Web UI: ${api.webUiUrl(tree.workflowId, tree.runId)}`);
+        printUiLink(api.webUiUrl(tree.workflowId, tree.runId), 'Web UI: ');
       }
       if (tree.state === 'failed' || tree.state === 'timed-out' || tree.state === 'terminated') process.exitCode = ExitCode.failed;
     });

@@ -41,6 +41,18 @@ export interface DatabaseTarget {
    * already exist (it is never created) and is opened read-only; PostgreSQL sessions are read-only.
    */
   readonly readOnly?: boolean;
+  /**
+   * PostgreSQL only: `false` makes this pool's commits not wait for the WAL flush
+   * (`synchronous_commit = off`); a server crash may then lose the last moments of commits,
+   * always as a consistent prefix. Absent or `true`: PostgreSQL's default (wait).
+   */
+  readonly pgSynchronousCommit?: boolean;
+}
+
+/** The pool's startup `options`: read-only sessions, and/or commits that do not wait for the WAL flush. */
+function poolOptions(target: DatabaseTarget): { options?: string } {
+  const flags = [...(target.readOnly ? ['-c default_transaction_read_only=on'] : []), ...(target.pgSynchronousCommit === false ? ['-c synchronous_commit=off'] : [])];
+  return flags.length ? { options: flags.join(' ') } : {};
 }
 
 // bigint columns hold epoch milliseconds, well inside Number's exact range.
@@ -58,7 +70,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
       connectionString: target.url,
       max: 8,
       connectionTimeoutMillis: 10_000,
-      ...(target.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+      // Startup parameters: every connection of the pool gets them, with no statement to send.
+      ...poolOptions(target),
     });
     // An idle connection the server dropped (a restart, a failover) is an 'error' on the pool;
     // unhandled, it would kill the process. The pool discards it; the next query reconnects
@@ -75,7 +88,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
       );
     }
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, dialect: 'postgres', description: maskUrl(target.url), recent: partitionCache(target, true), close: () => kysely.destroy() };
+    return { kysely, dialect: 'postgres', description: maskUrl(target.url), pg: pool, recent: partitionCache(target, true), close: () => kysely.destroy() };
   }
   const file = sqliteFile(target.url);
   if (target.readOnly && !fs.existsSync(file)) throw new Error(`no featureflow database at ${path.resolve(file)} (check DATABASE_URL / FEATUREFLOW_DATA_DIR)`);

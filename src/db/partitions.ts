@@ -3,14 +3,14 @@
  * ledger row in one transaction. A retried or re-run activity therefore leaves exactly the
  * same rows, and a crash mid-write leaves the previous state (never a half partition).
  */
-import { sql, type Insertable, type Transaction } from 'kysely';
-import { DAY_MS, dayStartMs } from '../dates';
-import { bulkInsert, type ColumnBatch } from './bulk';
-import { evaluationAsset, recordLineage, recordMaterialization, type LedgerRow } from './ledger';
-import type { Database, Db, EvaluationsTable } from './schema';
+import type { Insertable } from 'kysely';
+import type { ColumnBatch } from './bulk';
+import { evaluationAsset, type LedgerRow } from './ledger';
+import type { Db, EvaluationsTable } from './schema';
 import type { PartitionCache, StagedDay } from './partition-cache';
 import { sqliteReplacePartition } from './sqlite-fast';
 import { withStorageRetry } from './transient';
+import { pgReplaceEvaluations, pgReplaceSeriesPartition } from './pg-fast';
 
 /** One partition's replacement: where it goes, its rows, and its ledger entry. */
 export type PartitionWrite = SeriesWrite | EvaluationWrite;
@@ -61,16 +61,6 @@ interface PartitionWriteBase {
   readonly ledger: Omit<LedgerRow, 'asset' | 'symbol' | 'partition' | 'rows'>;
 }
 
-async function deletePartition(trx: Transaction<Database>, w: PartitionWrite): Promise<void> {
-  if (isEvaluationWrite(w)) {
-    await trx.deleteFrom('evaluations').where('symbol', '=', w.symbol).where('partition', '=', w.partition).where('algorithm', '=', w.algorithm).execute();
-    return;
-  }
-  // Time-series tables are keyed by (symbol, ts): a ts range deletes through the primary key.
-  const start = dayStartMs(w.partition);
-  await trx.deleteFrom(w.table as 'candles').where('symbol', '=', w.symbol).where('ts', '>=', start).where('ts', '<', start + DAY_MS).execute();
-}
-
 /**
  * Replaces one partition's rows and its ledger row atomically; returns the rows written.
  * Once committed, a time-series day is also kept in the process's partition cache (if any).
@@ -115,23 +105,6 @@ async function writePartition(db: Db, w: PartitionWrite): Promise<number> {
     // never lands inside a transaction Kysely has open (e.g. the log store's batch insert).
     return db.kysely.connection().execute(async () => sqliteReplacePartition(sqlite, w));
   }
-  return db.kysely.transaction().execute(async (trx) => {
-    if (db.dialect === 'postgres') {
-      // Two writers of the same partition (a pipeline and a backfill) take turns instead of
-      // racing between delete and insert.
-      await sql`select pg_advisory_xact_lock(hashtext(${`${ledgerAsset(w)}/${w.symbol}/${w.partition}`}))`.execute(trx);
-    }
-    await deletePartition(trx, w);
-    let rows: number;
-    if (isEvaluationWrite(w)) {
-      // A few dozen rows per day: the typed builder is fast enough and keeps string columns simple.
-      if (w.rows.length) await trx.insertInto('evaluations').values([...w.rows]).execute();
-      rows = w.rows.length;
-    } else {
-      rows = await bulkInsert(trx, db.dialect, w.table, w.batch);
-    }
-    await recordMaterialization(trx, { ...w.ledger, asset: ledgerAsset(w), symbol: w.symbol, partition: w.partition, rows });
-    await recordLineage(trx, ledgerAsset(w), w.symbol, w.partition, w.inputs ?? []);
-    return rows;
-  });
+  if (!db.pg) throw new Error(`no partition writer for ${db.description}`);
+  return isEvaluationWrite(w) ? pgReplaceEvaluations(db.pg, w) : pgReplaceSeriesPartition(db.pg, w);
 }

@@ -6,12 +6,10 @@ import { DAY_MS, dayOf, dayStartMs, daysOf } from '../dates';
 import { CANDLE_VALUE_COLUMNS, type CandleColumns } from '../features/types';
 import { sliceBounds } from '../arrays';
 import type { CachedDay } from './partition-cache';
-import type { Kysely } from 'kysely';
 import type { Db } from './schema';
 import { sqliteReadColumns } from './sqlite-fast';
+import { pgReadColumns } from './pg-fast';
 import { withStorageRetry } from './transient';
-
-const toNumber = (v: number | null): number => (v === null ? Number.NaN : Number(v));
 
 /** Candles of `symbol` with `fromMs <= ts < toMs`, in time order (transient storage errors are waited out). */
 export async function readCandles(db: Db, symbol: string, fromMs: number, toMs: number): Promise<CandleColumns> {
@@ -26,33 +24,8 @@ async function readCandlesOnce(db: Db, symbol: string, fromMs: number, toMs: num
     const [open, high, low, close, volume] = values;
     return { ts, open, high, low, close, volume };
   }
-  const rows = await db.kysely
-    .selectFrom('candles')
-    .select(['ts', 'open', 'high', 'low', 'close', 'volume'])
-    .where('symbol', '=', symbol)
-    .where('ts', '>=', fromMs)
-    .where('ts', '<', toMs)
-    .orderBy('ts')
-    .execute();
-  const n = rows.length;
-  const out = {
-    ts: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
-  for (let i = 0; i < n; i++) {
-    const r = rows[i];
-    out.ts[i] = Number(r.ts);
-    out.open[i] = r.open;
-    out.high[i] = r.high;
-    out.low[i] = r.low;
-    out.close[i] = r.close;
-    out.volume[i] = r.volume;
-  }
-  return out;
+  const { ts, values } = await readColumnsOnce(db, 'candles', symbol, CANDLE_VALUE_COLUMNS, fromMs, toMs);
+  return { ts, open: values.open, high: values.high, low: values.low, close: values.close, volume: values.volume };
 }
 
 /** A time-series table's name. */
@@ -85,23 +58,9 @@ async function readColumnsOnce(
     const read = db.io ? await db.io.read(table, symbol, columns, fromMs, toMs) : sqliteReadColumns(db.sqlite, table, symbol, columns, fromMs, toMs);
     return { ts: read.ts, values: Object.fromEntries(columns.map((c, i) => [c, read.values[i]])) };
   }
-  // Column names come from the algorithm registry, never from input; Kysely quotes them.
-  const rows = (await (db.kysely as unknown as Kysely<Record<string, Record<string, string | number | null>>>)
-    .selectFrom(table)
-    .select(['ts', ...columns])
-    .where('symbol', '=', symbol)
-    .where('ts', '>=', fromMs)
-    .where('ts', '<', toMs)
-    .orderBy('ts')
-    .execute()) as Array<Record<string, number | null>>;
-  const ts = new Float64Array(rows.length);
-  const values: Record<string, Float64Array> = {};
-  for (const c of columns) values[c] = new Float64Array(rows.length);
-  rows.forEach((r, i) => {
-    ts[i] = Number(r.ts);
-    for (const c of columns) values[c][i] = toNumber(r[c]);
-  });
-  return { ts, values };
+  if (!db.pg) throw new Error(`no column reader for ${db.description}`);
+  const read = await pgReadColumns(db.pg, table, symbol, columns, fromMs, toMs);
+  return { ts: read.ts, values: Object.fromEntries(columns.map((c, i) => [c, read.values[i]])) };
 }
 
 /**

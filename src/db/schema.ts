@@ -5,6 +5,7 @@
  */
 import type SQLite from 'better-sqlite3';
 import type { Generated, Kysely, Selectable } from 'kysely';
+import type { Pool } from 'pg';
 import type { SqliteIoThreads } from './io-threads';
 import type { PartitionCache } from './partition-cache';
 
@@ -121,6 +122,13 @@ export interface Database {
   materializations: MaterializationsTable;
   materialization_inputs: MaterializationInputsTable;
   logs: LogsTable;
+  database_identity: DatabaseIdentityTable;
+}
+
+/** The database's identity (one row, made by migration 006); see `src/db/identity.ts`. */
+export interface DatabaseIdentityTable {
+  id: string;
+  created_at: number;
 }
 
 /** A ledger row as read. */
@@ -139,6 +147,8 @@ export interface Db {
   readonly sqlite?: SQLite.Database;
   /** SQLite I/O threads (worker processes only): hot reads and partition writes go there instead of `sqlite`. */
   readonly io?: SqliteIoThreads;
+  /** The pool under Kysely (PostgreSQL only), for the binary COPY hot path in `pg-fast.ts`. */
+  readonly pg?: Pool;
   /** Days this process wrote, for the next flow to read without the database (worker processes only). */
   readonly recent?: PartitionCache;
   close(): Promise<void>;

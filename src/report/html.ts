@@ -57,8 +57,13 @@ const CLIENT_SCRIPT = `
 })();
 `;
 
+/** A run's workflow ID, linked to its Web UI page when there is a UI. */
+function runLink(url: string | undefined, workflowId: string): string {
+  return url ? `<a href="${escapeHtml(url)}">${escapeHtml(workflowId)}</a>` : escapeHtml(workflowId);
+}
+
 /** The HTML document of a report. `uiLink(workflowId, runId)` gives a run's Web UI address. */
-export function renderReportHtml(data: ReportData, options: { uiLink: (workflowId: string, runId: string) => string; generatedAt: Date }): string {
+export function renderReportHtml(data: ReportData, options: { uiLink: (workflowId: string, runId: string) => string | undefined; generatedAt: Date }): string {
   const dist = uplotDist();
   const uplotJs = fs.readFileSync(path.join(dist, 'uPlot.iife.min.js'), 'utf8');
   const uplotCss = fs.readFileSync(path.join(dist, 'uPlot.min.css'), 'utf8');
@@ -73,7 +78,7 @@ export function renderReportHtml(data: ReportData, options: { uiLink: (workflowI
   const runRows = data.runs
     .map(
       (r) =>
-        `<tr><td>${escapeHtml(r.asset)}</td><td>${escapeHtml(r.partition)}</td><td><a href="${escapeHtml(options.uiLink(r.workflow_id, r.run_id))}">${escapeHtml(r.workflow_id)}</a></td>` +
+        `<tr><td>${escapeHtml(r.asset)}</td><td>${escapeHtml(r.partition)}</td><td>${runLink(options.uiLink(r.workflow_id, r.run_id), r.workflow_id)}</td>` +
         `<td>${escapeHtml(r.code_version)}</td><td class="num">${r.rows}</td><td${r.quality === 'degraded' || r.quality === 'empty' ? ' class="warn"' : ''}>${escapeHtml(qualityCell(r))}</td>` +
         `<td>${new Date(Number(r.materialized_at)).toISOString().replace('T', ' ').slice(0, 19)}</td></tr>`,
     )

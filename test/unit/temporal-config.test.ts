@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config';
+import { loadConfig, workflowUiUrl } from '../../src/config';
 import { connectClient } from '../../src/temporal';
 
 describe('Temporal connection from configuration', () => {
@@ -20,6 +20,15 @@ describe('Temporal connection from configuration', () => {
     base = { TEMPORAL_CONFIG_FILE: path.join(dir, 'none.toml'), FEATUREFLOW_DATA_DIR: dir };
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('links runs to a Web UI only where there is one: the dev server\'s by default, FEATUREFLOW_UI_URL on a configured cluster', () => {
+    expect(workflowUiUrl(loadConfig(base), 'pipeline/BTC-USD/2024-01-15')).toBe('http://localhost:8233/namespaces/default/workflows/pipeline%2FBTC-USD%2F2024-01-15');
+    const cluster = loadConfig({ ...base, TEMPORAL_ADDRESS: '127.0.0.1:7433' });
+    expect(cluster.uiUrl).toBeUndefined();
+    expect(workflowUiUrl(cluster, 'pipeline/BTC-USD/2024-01-15')).toBeUndefined();
+    const withUi = loadConfig({ ...base, TEMPORAL_ADDRESS: '127.0.0.1:7433', FEATUREFLOW_UI_URL: 'http://127.0.0.1:8433/' });
+    expect(workflowUiUrl(withUi, 'backfill/x', 'run-1')).toBe('http://127.0.0.1:8433/namespaces/default/workflows/backfill%2Fx/run-1');
+  });
 
   it('defaults to the embedded local dev server', () => {
     const config = loadConfig(base);

@@ -8,6 +8,7 @@ import * as m002 from './002_logs';
 import * as m003 from './003_drop_row_labels';
 import * as m004 from './004_lineage';
 import * as m005 from './005_partition_quality';
+import * as m006 from './006_database_identity';
 import type { MigrationStep } from './runner';
 
 export type { MigrationStep } from './runner';
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   { name: '003_drop_row_labels', up: m003.up },
   { name: '004_lineage', up: m004.up },
   { name: '005_partition_quality', up: m005.up },
+  { name: '006_database_identity', up: m006.up },
 ];
