@@ -27,7 +27,7 @@ export default tseslint.config(
         patterns: [
           { group: ['node:*'], message: 'No Node built-ins in workflow code: do I/O in an activity (src/activities/).' },
           { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Workflows may only `import type` from activities (for proxyActivities<Activities>); the implementations do I/O.' },
-          { group: ['**/db', '**/db/*', '**/sources', '**/sources/*', '**/config', '**/temporal', '**/devserver', '**/worker', '**/client', '**/cli/*', '**/observability/runtime'], message: 'This module does I/O or reads the host; workflow code must not import it. Use an activity.' },
+          { group: ['**/db', '**/db/*', '**/sources', '**/sources/*', '**/config', '**/temporal', '**/temporal/*', '**/devserver', '**/worker', '**/client', '**/cli/*', '**/observability/runtime'], message: 'This module does I/O or reads the host; workflow code must not import it. Use an activity.' },
         ],
       }],
       'no-restricted-globals': ['error',

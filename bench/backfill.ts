@@ -21,7 +21,7 @@ import type { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { prebuiltBundle } from './bundle';
 import { BackfillResult, DEFAULT_CHUNK_DAYS, type BackfillInput } from '../src/contracts';
-import { addDays, MINUTES_PER_DAY } from '../src/dates';
+import { addDays, MINUTES_PER_DAY } from '../src/core/dates';
 import { devTarget, productionTarget, type BenchTarget } from './backfill-targets';
 import { processCpuMs, rssMb, rssSampler } from './proc';
 import { startWorkerProcess } from './worker-process';

@@ -11,7 +11,7 @@
 // If all fail it exits non-zero, naming each way tried and why it failed.
 //
 // The result is recorded in .temporal/cli.json as { path, version, via } so that other code
-// (src/temporal-cli.ts, scripts/temporal.mjs) can find the binary. Idempotent: when already
+// (src/temporal/cli-binary.ts, scripts/temporal.mjs) can find the binary. Idempotent: when already
 // provisioned it only runs `temporal --version` once and prints one line.
 // Set FEATUREFLOW_SKIP_TEMPORAL_PROVISION=1 to skip entirely (e.g. for `npm ci` in a Docker build).
 //

@@ -22,7 +22,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../src/config';
 import type { AlgorithmId, BackfillInput } from '../src/contracts';
 import { closureOf, FLOW_GRAPH } from '../src/flows';
-import { flowWorkflowId, pipelineWorkflowId } from '../src/ids';
+import { flowWorkflowId, pipelineWorkflowId } from '../src/core/ids';
 import { syntheticSource as makeSyntheticSource } from '../src/sources';
 import type { MarketSource } from '../src/sources/types';
 import { startDevServerEnv, startStack, type TestStack } from '../test/helpers/stack';
@@ -347,7 +347,7 @@ const SCENARIOS: Scenario[] = [
     // before stand for old-action runs still in flight and keep replaying on pipeline.
     unavailable: () => 'the schedule starts scheduledRun since v10 (see scenario scheduled-run); the pipeline-scheduled files are kept as recorded',
     run: async ({ ok }) => {
-      const { createOrUpdatePipelineSchedule } = await import('../src/schedule');
+      const { createOrUpdatePipelineSchedule } = await import('../src/schedule/schedule');
       const { handle } = await createOrUpdatePipelineSchedule(ok.client, { symbol: 'XRP-USD', taskQueue: ok.config.taskQueue });
       try {
         await handle.trigger();
@@ -371,7 +371,7 @@ const SCENARIOS: Scenario[] = [
       'scheduledRun taken by the daily schedule for Monday 2024-01-08 09:30 New York (a schedule backfill of that slot) with 2024-01-03 done by hand before: catches up Thursday, then its own Friday to Sunday, one pipeline child each, completed',
     unavailable: () => (sourceFileExists('src/workflows/scheduled-run.ts') ? undefined : 'src/workflows/scheduled-run.ts has not landed yet'),
     run: async ({ ok }) => {
-      const { createOrUpdatePipelineSchedule } = await import('../src/schedule');
+      const { createOrUpdatePipelineSchedule } = await import('../src/schedule/schedule');
       const symbol = 'XRP-USD';
       await runToEnd(ok, 'pipeline', pipelineWorkflowId(symbol, '2024-01-03'), [{ symbol, date: '2024-01-03' }]);
       const { handle } = await createOrUpdatePipelineSchedule(ok.client, { symbol, taskQueue: ok.config.taskQueue, paused: true });

@@ -4,7 +4,7 @@
 //   npm run temporal -- server start-dev --db-filename .temporal/dev.db
 // stdio is inherited and the CLI's exit code (or signal) is passed through.
 //
-// The binary is found like src/temporal-cli.ts finds it: $TEMPORAL_CLI, then the path recorded in
+// The binary is found like src/temporal/cli-binary.ts finds it: $TEMPORAL_CLI, then the path recorded in
 // .temporal/cli.json, then .temporal/bin/temporal, then `temporal` on PATH. When none is there it
 // runs scripts/provision-temporal.mjs first (its messages go to stderr so that stdout stays the
 // CLI's own).

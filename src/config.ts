@@ -8,7 +8,7 @@ import path from 'node:path';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { describeIssues, MarketSymbol, SourceName } from './contracts';
-import { DEFAULT_CATCH_UP_DAYS, MAX_CATCH_UP_DAYS, MIN_CATCH_UP_DAYS } from './schedule-days';
+import { DEFAULT_CATCH_UP_DAYS, MAX_CATCH_UP_DAYS, MIN_CATCH_UP_DAYS } from './schedule/days';
 import type { QualityPolicy } from './sources/quality';
 
 /** The project root (where package.json lives). */

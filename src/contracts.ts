@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { FLOW_GRAPH, FLOW_IDS, type FlowId } from './flows/registry';
-import { DEFAULT_CATCH_UP_DAYS, MAX_CATCH_UP_DAYS, MIN_CATCH_UP_DAYS } from './schedule-days';
+import { DEFAULT_CATCH_UP_DAYS, MAX_CATCH_UP_DAYS, MIN_CATCH_UP_DAYS } from './schedule/days';
 
 /** Longest range one flow (or one backfill) may cover: ten years and a bit of daily partitions. */
 export const MAX_RANGE_DAYS = 3700;

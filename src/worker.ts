@@ -16,7 +16,7 @@ import { attachLogStore, installObservability } from './observability/runtime';
 import type { Db } from './db/schema';
 import { buildSources } from './sources/registry';
 import type { SourceRegistry } from './sources/types';
-import { connectWorker } from './temporal';
+import { connectWorker } from './temporal/connection';
 
 /**
  * How a standalone worker's first log line begins once it polls: scripts and tests that start

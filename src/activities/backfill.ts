@@ -4,12 +4,12 @@
  */
 import { z } from 'zod';
 import { FailedPartitions, FlowGraphSnapshot, FlowName, IsoDate, MarketSymbol } from '../contracts';
-import { addDays, MINUTES_PER_DAY } from '../dates';
+import { addDays, MINUTES_PER_DAY } from '../core/dates';
 import { assetsOf, planPhase, type LedgerFact, type LineageFact, type PlanGraph, type PlannedRun } from '../backfill/plan';
 import { firstPartition } from '../db/ledger';
 import type { Db } from '../db/schema';
 import { evaluatedFlows, LEGACY_GRAPH } from '../flows/snapshot';
-import { parseInput } from '../failures';
+import { parseInput } from '../core/failures';
 import type { ActivityDeps } from './deps';
 import { evaluationCodeVersion } from './evaluate';
 import { evaluationAsset, featureFlowOf, flowOf, graphOf } from './flows';

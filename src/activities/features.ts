@@ -1,19 +1,19 @@
 /** The activity of every feature flow: compute one algorithm's features over a range, one partition per transaction. */
 import { Context } from '@temporalio/activity';
 import { FeaturesInput, type FeatureRef } from '../contracts';
-import { partitionChecksum } from '../checksum';
-import { addDays, DAY_MS, dayOf, dayStartMs, daysOf, MINUTE_MS, MINUTES_PER_DAY } from '../dates';
+import { partitionChecksum } from '../core/checksum';
+import { addDays, DAY_MS, dayOf, dayStartMs, daysOf, MINUTE_MS, MINUTES_PER_DAY } from '../core/dates';
 import { checksumsByDay, firstPartition, listMaterializations } from '../db/ledger';
 import { replacePartition, type LineageInput } from '../db/partitions';
 import { readCandlesVerified, readColumnsVerified } from '../db/reads';
 import type { FeatureColumns } from '../features/types';
-import { alignTo, sliceBounds } from '../arrays';
+import { alignTo, sliceBounds } from '../core/arrays';
 import { checkpoint } from './cancellation';
 import { callerRun, type ActivityDeps } from './deps';
 import { featureFlowOf, flowOf } from './flows';
 import { daySlices } from './slices';
 import { PartitionTally } from './tally';
-import { parseInput, upstreamMissing } from '../failures';
+import { parseInput, upstreamMissing } from '../core/failures';
 
 /**
  * The ledger checksums of an upstream asset by day over `[from, to]`, and the days of

@@ -4,7 +4,7 @@
  * and the lookups every activity makes before a table name reaches SQL.
  */
 import type { FlowGraphSnapshot } from '../contracts';
-import { invalidInput } from '../failures';
+import { invalidInput } from '../core/failures';
 import type { FlowDefinition, FlowGraph } from '../flows';
 import { FLOW_GRAPH, snapshotOf } from '../flows';
 import type { FeatureAlgorithm } from '../features/types';

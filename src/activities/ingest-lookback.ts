@@ -8,7 +8,7 @@
  */
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { daysOf } from '../dates';
+import { daysOf } from '../core/dates';
 import { listMaterializations } from '../db/ledger';
 import type { ActivityDeps } from './deps';
 import { PartitionTally } from './tally';

@@ -2,8 +2,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { IngestInput, type PartitionRef } from '../contracts';
-import { partitionChecksum } from '../checksum';
-import { addDays, DAY_MS, dayStartMs, daysOf } from '../dates';
+import { partitionChecksum } from '../core/checksum';
+import { addDays, DAY_MS, dayStartMs, daysOf } from '../core/dates';
 import { replacePartition } from '../db/partitions';
 import { CANDLE_VALUE_COLUMNS, type CandleColumns } from '../features/types';
 import { checkpoint, withHeartbeats } from './cancellation';
@@ -11,7 +11,7 @@ import { callerRun, type ActivityDeps } from './deps';
 import { PartitionTally } from './tally';
 import { ingestMissingLookback } from './ingest-lookback';
 import { DEFAULT_QUALITY_POLICY, judgeDay } from '../sources/quality';
-import { invalidInput, parseInput } from '../failures';
+import { invalidInput, parseInput } from '../core/failures';
 
 /** Rejects candles that are out of the day, unordered or not finite: bad data must not land. */
 function checkCandles(symbol: string, day: string, c: CandleColumns): void {

@@ -9,8 +9,8 @@ import type { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptors } from '@temporalio/worker';
 import { keepAlive } from './cancellation';
-import { DATABASE_IDENTITY_HEADER, decodeDatabaseIdentity } from '../database-identity';
-import { DATABASE_MISMATCH } from '../failures';
+import { DATABASE_IDENTITY_HEADER, decodeDatabaseIdentity } from '../core/database-identity';
+import { DATABASE_MISMATCH } from '../core/failures';
 import { decodeLogContext, LOG_CONTEXT_HEADER, logContextAttributes, type LogContext } from '../observability/log-context';
 
 /** Interceptor factory for `WorkerOptions.interceptors.activity`. */

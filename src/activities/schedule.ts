@@ -8,12 +8,12 @@
 import { z } from 'zod';
 import { IsoDate, MarketSymbol, type DaySpan } from '../contracts';
 import { assetLines, classify } from '../backfill/asset-states';
-import { addDays, daysOf } from '../dates';
+import { addDays, daysOf } from '../core/dates';
 import { listMaterializations } from '../db/ledger';
 import type { Db } from '../db/schema';
-import { parseInput } from '../failures';
+import { parseInput } from '../core/failures';
 import type { FlowGraph } from '../flows/graph';
-import { dayRanges } from '../schedule-days';
+import { dayRanges } from '../schedule/days';
 import type { ActivityDeps } from './deps';
 import { evaluationCodeVersion } from './evaluate';
 import { graphOf } from './flows';

@@ -6,7 +6,7 @@
  * look-back (the chunk-invariance tests in test/unit/features.test.ts), so slices give exactly
  * the same rows; the look-back days are read again per slice (from the partition cache).
  */
-import { DAY_MS, dayStartMs, daysOf } from '../dates';
+import { DAY_MS, dayStartMs, daysOf } from '../core/dates';
 
 /** Days an activity reads, computes and writes at once. */
 export const SLICE_DAYS = 8;

@@ -8,7 +8,7 @@
  * idle half the time. Each day is still its own transaction; a failed write fails the activity
  * at the next `add` or at `flush` (days queued after it may commit: a retry rewrites them anyway).
  */
-import { rangeChecksum } from '../checksum';
+import { rangeChecksum } from '../core/checksum';
 import type { PartitionRange } from '../contracts';
 
 /** Partition writes an activity keeps under way at once. */

@@ -1,6 +1,6 @@
 /** Assets and their partitions through the client library: materialized (version, when, rows), stale (and why), missing, or retired. */
 import type { PartitionState } from '../backfill/asset-states';
-import { addDays, MINUTES_PER_DAY } from '../dates';
+import { addDays, MINUTES_PER_DAY } from '../core/dates';
 import type { Materialization } from '../db/schema';
 import { FLOW_GRAPH } from '../flows/registry';
 import type { ClientContext } from './context';

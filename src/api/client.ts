@@ -10,13 +10,13 @@ import type { Client, Connection } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { loadConfig, workflowUiUrl, type Config } from '../config';
 import { PipelineResult, type PipelineResult as PipelineResultType } from '../contracts';
-import { lastCompleteDay } from '../dates';
+import { lastCompleteDay } from '../core/dates';
 import { isPostgresUrl, maskUrl, sqliteFile } from '../db/url';
 import type { Db } from '../db/schema';
-import { pipelineWorkflowId } from '../ids';
-import { flowSearchAttributes, runSummary } from '../run-metadata';
-import { connectClient } from '../temporal';
-import type { RunNode } from '../run-tree';
+import { pipelineWorkflowId } from '../core/ids';
+import { flowSearchAttributes, runSummary } from '../core/run-metadata';
+import { connectClient } from '../temporal/connection';
+import type { RunNode } from '../temporal/run-tree';
 import { assetStates, type PartitionState } from './assets';
 import { attachBackfill, startBackfill, type BackfillRun } from './backfill';
 import { typed, type ClientContext } from './context';
@@ -242,7 +242,7 @@ export class FeatureflowClient {
    */
   async setup(): Promise<{ createdNamespace: boolean; addedSearchAttributes: string[]; database: string }> {
     const client = await this.temporal();
-    const { ensureNamespace, ensureSearchAttributes } = await import('../setup');
+    const { ensureNamespace, ensureSearchAttributes } = await import('../temporal/setup');
     const { address, namespace } = this.config.temporal;
     let createdNamespace: boolean;
     try {

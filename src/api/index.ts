@@ -37,6 +37,6 @@ export {
   PipelineResult,
   SourceName,
 } from '../contracts';
-export type { RunNode, ActivityNode, NodeState } from '../run-tree';
+export type { RunNode, ActivityNode, NodeState } from '../temporal/run-tree';
 export type { LogRecord } from '../observability/log-record';
 export type { Config } from '../config';

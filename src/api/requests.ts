@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { FlowName, IsoDate, MarketSymbol, rangeDays, SourceName } from '../contracts';
-import { lastCompleteDay } from '../dates';
+import { lastCompleteDay } from '../core/dates';
 
 /** A day must be complete (in UTC) before the pipeline can process it. */
 function completeDay(day: string | undefined, ctx: z.RefinementCtx, path: string): void {

@@ -2,8 +2,8 @@
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { BackfillResult, EvaluationRef, FeatureRef, PartitionRef, PipelineResult, ScheduledRunResult } from '../contracts';
-import { daysOf } from '../dates';
-import { loadRunTree, type NodeState, type RunNode } from '../run-tree';
+import { daysOf } from '../core/dates';
+import { loadRunTree, type NodeState, type RunNode } from '../temporal/run-tree';
 import { typed, type ClientContext } from './context';
 import { NotFoundError, UsageError } from './errors';
 import { RunsFilter } from './requests';

@@ -2,8 +2,8 @@
 import type { ScheduleDescription, ScheduleHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { IsoDate, MarketSymbol, MAX_RANGE_DAYS, rangeDays } from '../contracts';
-import { DAY_MS, dayStartMs, lastCompleteDay } from '../dates';
-import { createOrUpdatePipelineSchedule, pipelineScheduleId, type PipelineScheduleResult } from '../schedule';
+import { DAY_MS, dayStartMs, lastCompleteDay } from '../core/dates';
+import { createOrUpdatePipelineSchedule, pipelineScheduleId, type PipelineScheduleResult } from '../schedule/schedule';
 import { sleep, typed, type ClientContext } from './context';
 import { NotFoundError } from './errors';
 import { usageFromZod } from './translate';

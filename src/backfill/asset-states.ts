@@ -5,7 +5,7 @@
  * `assets` never says "materialized" where a backfill would redo the day.
  */
 import type { Materialization } from '../db/schema';
-import { daysOf } from '../dates';
+import { daysOf } from '../core/dates';
 import type { FlowGraph } from '../flows/graph';
 import { evaluationAsset } from '../db/ledger';
 import { staleReason, type LedgerFact, type LineageFact } from './plan';

@@ -10,7 +10,7 @@
  * (checksum ''), which makes the partition stale ("appeared since"). Inputs that predate it are
  * recorded with their current checksums, adopting the partition as current.
  */
-import { addDays } from '../dates';
+import { addDays } from '../core/dates';
 import type { Materialization } from '../db/schema';
 import type { LineageFact } from './plan';
 

@@ -9,7 +9,7 @@
  * here names a flow.
  */
 import type { FailedPartitions, FlowName } from '../contracts';
-import { addDays, daysOf } from '../dates';
+import { addDays, daysOf } from '../core/dates';
 import { closureOf, type FlowKind } from '../flows';
 
 /** D's scores of one feature flow: a ledger asset of its own (`evaluations/<id>`), current at `version`. */

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { IsoDate, MarketSymbol } from '../contracts';
 import { readLineage } from '../activities/backfill';
 import { examine, type ExpectedInputs } from '../backfill/doctor';
-import { addDays, MINUTES_PER_DAY } from '../dates';
+import { addDays, MINUTES_PER_DAY } from '../core/dates';
 import { openMigratedDatabase } from '../db/connect';
 import { evaluationAsset, firstPartition, listMaterializations, recordLineage } from '../db/ledger';
 import { FLOW_GRAPH } from '../flows/registry';

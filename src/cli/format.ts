@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from 'commander';
 import { isEvaluationRef, isPartitionRef, type EvaluationRef, type PartitionRef, type PipelineResult } from '../contracts';
 import type { Materialization } from '../db/schema';
-import type { RunNode } from '../run-tree';
+import type { RunNode } from '../temporal/run-tree';
 import { describeQuality } from '../sources/quality';
 
 /** `1.23 s` / `456 ms`. */

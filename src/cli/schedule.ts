@@ -1,7 +1,7 @@
 /**
  * `featureflow schedule create|describe|pause|resume|trigger|delete|backfill`: the daily
  * pipeline schedule (weekdays 09:30 America/New_York), one per symbol. The definition lives in
- * `src/schedule.ts` and the days a run processes in `src/schedule-days.ts`; this file parses
+ * `src/schedule/schedule.ts` and the days a run processes in `src/schedule/days.ts`; this file parses
  * options and prints what the server and the ledger say.
  */
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { IsoDate, MarketSymbol, MAX_RANGE_DAYS, rangeDays, ScheduledRunInput, ScheduledRunResult } from '../contracts';
 import { currentDays, missingDaysBefore } from '../activities/schedule';
 import { printUiLink, workflowUiUrl } from '../config';
-import { DAY_MS, dayStartMs, lastCompleteDay } from '../dates';
+import { DAY_MS, dayStartMs, lastCompleteDay } from '../core/dates';
 import { openMigratedDatabase } from '../db/connect';
 import { FLOW_GRAPH } from '../flows/registry';
 import {
@@ -20,8 +20,8 @@ import {
   SCHEDULE_TIMEZONE,
   SCHEDULED_WORKFLOW_TYPE,
   type PipelineScheduleResult,
-} from '../schedule';
-import { backfillCommand, catchUpWindow, dayLabel, dayRanges, daysIn, ownDays, type DayRange } from '../schedule-days';
+} from '../schedule/schedule';
+import { backfillCommand, catchUpWindow, dayLabel, dayRanges, daysIn, ownDays, type DayRange } from '../schedule/days';
 import { cliClient, cliConfig, CliError, ExitCode, parseOptions } from './context';
 
 const SymbolOption = z.object({ symbol: MarketSymbol });

@@ -5,7 +5,7 @@
 import { printUiLink } from '../config';
 import type { Command } from 'commander';
 import type { Materialization } from '../db/schema';
-import type { RunNode } from '../run-tree';
+import type { RunNode } from '../temporal/run-tree';
 import { cliApi, cliConfig, ExitCode } from './context';
 import { formatCandleQuality, formatRunTree } from './format';
 

@@ -13,7 +13,7 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { DAY_MS, dayStartMs } from '../dates';
+import { DAY_MS, dayStartMs } from '../core/dates';
 import { decodeCopyColumns, encodeCopyRows, type BinaryColumnKind } from './pg-copy-binary';
 import { runScript } from './pg-script';
 import type { EvaluationWrite, LineageInput, SeriesWrite } from './partitions';

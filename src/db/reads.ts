@@ -2,9 +2,9 @@
  * Column-oriented reads of time-series tables into typed arrays, the shape the pure feature
  * algorithms take. NULL comes back as NaN.
  */
-import { DAY_MS, dayOf, dayStartMs, daysOf } from '../dates';
+import { DAY_MS, dayOf, dayStartMs, daysOf } from '../core/dates';
 import { CANDLE_VALUE_COLUMNS, type CandleColumns } from '../features/types';
-import { sliceBounds } from '../arrays';
+import { sliceBounds } from '../core/arrays';
 import type { CachedDay } from './partition-cache';
 import type { Db } from './schema';
 import { sqliteReadColumns } from './sqlite-fast';

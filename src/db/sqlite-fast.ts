@@ -5,7 +5,7 @@
  * Same SQL semantics as the portable path in `partitions.ts` / `reads.ts`, which PostgreSQL uses.
  */
 import type SQLite from 'better-sqlite3';
-import { DAY_MS, dayStartMs } from '../dates';
+import { DAY_MS, dayStartMs } from '../core/dates';
 import { isEvaluationWrite, ledgerAsset, type PartitionWrite } from './partitions';
 import { qualityColumns } from './ledger';
 

@@ -6,7 +6,7 @@
  * recorded replay with {@link LEGACY_GRAPH}, the graph they ran with.
  */
 import type { FlowGraphSnapshot, FlowNode } from '../contracts';
-import { MINUTES_PER_DAY } from '../dates';
+import { MINUTES_PER_DAY } from '../core/dates';
 import type { FlowGraph } from './graph';
 
 /** The graph of every run started before runs recorded their graph: A -> {B, C} -> D. */

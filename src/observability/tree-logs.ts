@@ -6,7 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/schema';
-import { loadRunTree, treeFinished, type NodeState, type RunNode } from '../run-tree';
+import { loadRunTree, treeFinished, type NodeState, type RunNode } from '../temporal/run-tree';
 import { byTime, readLogPage, readLogs, type LogSelection, type StoredLog } from './log-store';
 
 /** Options of {@link streamTreeLogs}. */

@@ -4,7 +4,7 @@
  * small file), D's daily rank IC per flow, and the ledger rows naming the run that produced
  * each partition.
  */
-import { dayStartMs, DAY_MS, MINUTE_MS } from '../dates';
+import { dayStartMs, DAY_MS, MINUTE_MS } from '../core/dates';
 import { listMaterializations } from '../db/ledger';
 import { readCandles, readColumns } from '../db/reads';
 import type { Db, Materialization } from '../db/schema';

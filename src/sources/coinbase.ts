@@ -10,7 +10,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { describeIssues } from '../contracts';
-import { DAY_MS, dayStartMs, MINUTE_MS, MINUTES_PER_DAY } from '../dates';
+import { DAY_MS, dayStartMs, MINUTE_MS, MINUTES_PER_DAY } from '../core/dates';
 import { HttpClient, HttpUnavailableError, type HttpClientOptions } from './http';
 import type { FetchOptions, MarketSource, SourceDay } from './types';
 import { collectCandles, type RawCandle } from './collect';

@@ -3,7 +3,7 @@
  * sorted ascending, one candle per minute (duplicates dropped and counted), and missing minutes
  * counted but never filled in — inventing prices would corrupt features silently.
  */
-import { MINUTE_MS } from '../dates';
+import { MINUTE_MS } from '../core/dates';
 import type { SourceDay } from './types';
 
 /** One candle as a source parsed it (ts in epoch ms, a whole minute). */

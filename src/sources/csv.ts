@@ -12,7 +12,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { dayOf, dayStartMs, MINUTE_MS, MINUTES_PER_DAY, DAY_MS } from '../dates';
+import { dayOf, dayStartMs, MINUTE_MS, MINUTES_PER_DAY, DAY_MS } from '../core/dates';
 import { collectCandles, type RawCandle } from './collect';
 import type { MarketSource, SourceDay } from './types';
 

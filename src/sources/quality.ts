@@ -6,7 +6,7 @@
  * `degraded`: shown by `assets`, `status`, the run summary and the report, and retried by the
  * next plain backfill (its data may still arrive).
  */
-import { MINUTES_PER_DAY } from '../dates';
+import { MINUTES_PER_DAY } from '../core/dates';
 import type { SourceDay } from './types';
 
 /** Thresholds of the policy, in % of a day's 1,440 minutes. */

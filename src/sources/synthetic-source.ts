@@ -4,7 +4,7 @@
  * omit minutes like a real exchange (deterministic per symbol and minute; none by default).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { DAY_MS, dayStartMs, MINUTES_PER_DAY } from '../dates';
+import { DAY_MS, dayStartMs, MINUTES_PER_DAY } from '../core/dates';
 import type { CandleColumns } from '../features/types';
 import { syntheticCandles, syntheticMissingMinutes, SYNTHETIC_SOURCE_VERSION } from './synthetic';
 import type { MarketSource } from './types';

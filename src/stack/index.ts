@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { Connection } from '@temporalio/client';
 import { openMigratedDatabase } from '../db/connect';
-import { ensureNamespace, ensureSearchAttributes } from '../setup';
+import { ensureNamespace, ensureSearchAttributes } from '../temporal/setup';
 import { ensureBinaries } from './build';
 import { applyTemporalSchemas, ensureDatabases } from './databases';
 import { isAlive, recordedServices, stopService } from './processes';

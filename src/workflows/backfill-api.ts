@@ -6,9 +6,9 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { BackfillProgress, FlowName } from '../contracts';
-import { rangeLabel } from '../ids';
+import { rangeLabel } from '../core/ids';
 import { FLOW_IDS } from '../flows/registry';
-import { flowSearchAttributes } from '../run-metadata';
+import { flowSearchAttributes } from '../core/run-metadata';
 
 /** Pauses a backfill: no new child workflow starts; running ones finish. */
 export const pauseBackfillSignal = defineSignal('pauseBackfill');

@@ -35,7 +35,7 @@ import {
 } from '../contracts';
 import { closureOf, levelNames, levelsOf } from '../flows/graph';
 import { algorithmOf, evaluatedFlows, LEGACY_GRAPH } from '../flows/snapshot';
-import { parseInput } from '../failures';
+import { parseInput } from '../core/failures';
 import type { FeaturesInput } from '../contracts';
 import { backfillProgressQuery, backfillSearchAttributes, pauseBackfillSignal, resumeBackfillSignal } from './backfill-api';
 import { DEFAULT_CONFLICT_WAIT_SECONDS, runChildWaitingOutConflicts } from './child-conflict';

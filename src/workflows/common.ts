@@ -17,11 +17,11 @@ import {
   type ChildWorkflowOptions,
 } from '@temporalio/workflow';
 import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS } from '../contracts';
-import { NON_RETRYABLE_TYPES } from '../failures';
-import { flowWorkflowId } from '../ids';
-import { flowSearchAttributes, runSummary, type ChildRun } from '../run-metadata';
+import { NON_RETRYABLE_TYPES } from '../core/failures';
+import { flowWorkflowId } from '../core/ids';
+import { flowSearchAttributes, runSummary, type ChildRun } from '../core/run-metadata';
 
-export { runSummary } from '../run-metadata';
+export { runSummary } from '../core/run-metadata';
 
 /**
  * Activity options of every flow: retries are for transient faults (a locked database, a

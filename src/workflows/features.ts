@@ -2,7 +2,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FeaturesInput, type FeatureRef } from '../contracts';
-import { parseInput } from '../failures';
+import { parseInput } from '../core/failures';
 import { ACTIVITY_OPTIONS, activityOptionsFor, cancelledIfWorkerLost, runSummary } from './common';
 
 const { computeFeatures } = proxyActivities<Activities>(ACTIVITY_OPTIONS);

@@ -2,7 +2,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { IngestInput, type PartitionRef } from '../contracts';
-import { parseInput } from '../failures';
+import { parseInput } from '../core/failures';
 import { ACTIVITY_OPTIONS, activityOptionsFor, cancelledIfWorkerLost, runSummary } from './common';
 
 const { ingestCandles } = proxyActivities<Activities>(ACTIVITY_OPTIONS);

@@ -17,10 +17,10 @@ import {
   type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
 import type { Payload } from '@temporalio/common';
-import { DATABASE_IDENTITY_HEADER } from '../database-identity';
-import { rangeLabel } from '../ids';
+import { DATABASE_IDENTITY_HEADER } from '../core/database-identity';
+import { rangeLabel } from '../core/ids';
 import { encodeLogContext, LOG_CONTEXT_HEADER, logContextAttributes, type LogContext } from '../observability/log-context';
-import { FlowKey, PartitionKey, partitionBounds, SymbolKey } from '../search-attributes';
+import { FlowKey, PartitionKey, partitionBounds, SymbolKey } from '../core/search-attributes';
 
 /** The current run's log context, from its info and its search attributes. */
 function currentLogContext(): LogContext {

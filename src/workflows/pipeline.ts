@@ -22,8 +22,8 @@ import {
   type PartitionRef,
   type PipelineResult,
 } from '../contracts';
-import { addDays, lastCompleteDay } from '../dates';
-import { parseInput } from '../failures';
+import { addDays, lastCompleteDay } from '../core/dates';
+import { parseInput } from '../core/failures';
 import { algorithmOf, evaluatedFlows, LEGACY_GRAPH } from '../flows/snapshot';
 import { rootCauseLine } from './root-cause';
 import { DEFAULT_CONFLICT_WAIT_SECONDS, PIPELINE_WAIT_FOR_CHILD_ID_CONFLICT, runChildWaitingOutConflicts } from './child-conflict';

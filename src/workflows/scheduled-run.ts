@@ -24,11 +24,11 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ScheduledRunInput, type PipelineResult, type ScheduledDayOutcome, type ScheduledRunResult } from '../contracts';
-import { parseInput } from '../failures';
-import { pipelineWorkflowId } from '../ids';
-import { flowSearchAttributes, runSummary } from '../run-metadata';
-import { backfillCommand, catchUpWindow, dayLabel, daysIn, ownDays } from '../schedule-days';
-import { PartitionKey, ScheduledStartTimeKey } from '../search-attributes';
+import { parseInput } from '../core/failures';
+import { pipelineWorkflowId } from '../core/ids';
+import { flowSearchAttributes, runSummary } from '../core/run-metadata';
+import { backfillCommand, catchUpWindow, dayLabel, daysIn, ownDays } from '../schedule/days';
+import { PartitionKey, ScheduledStartTimeKey } from '../core/search-attributes';
 import { rootCauseLine } from './root-cause';
 import { DEFAULT_CONFLICT_WAIT_SECONDS, PIPELINE_WAIT_FOR_CHILD_ID_CONFLICT, runChildWaitingOutConflicts } from './child-conflict';
 import { ACTIVITY_OPTIONS } from './common';

@@ -15,7 +15,7 @@
  */
 import { patched } from '@temporalio/workflow';
 import type { BackfillCarry } from '../contracts';
-import { daysOf } from '../dates';
+import { daysOf } from '../core/dates';
 
 /** Patch ID: multi-phase backfills run as a pipeline of windows. */
 export const WINDOWED_PHASES_PATCH = 'backfill-windowed-phases';

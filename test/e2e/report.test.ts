@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { runCli } from '../../src/cli/program';
-import { pipelineWorkflowId } from '../../src/ids';
+import { pipelineWorkflowId } from '../../src/core/ids';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
 import { ARTIFACTS_DIR, launchBrowser } from './browser';
 import { FLOW_GRAPH } from '../../src/flows/registry';

@@ -12,12 +12,12 @@ import { Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config';
 import { openMigratedDatabase } from '../../src/db/connect';
 import type { Db } from '../../src/db/schema';
-import { FlowKey, SymbolKey, PartitionKey, CodeVersionKey, SourceKey } from '../../src/search-attributes';
+import { FlowKey, SymbolKey, PartitionKey, CodeVersionKey, SourceKey } from '../../src/core/search-attributes';
 import { defaultSources } from '../../src/sources';
 import { TEST_SYMBOLS } from './sources';
 import type { SourceRegistry } from '../../src/sources/types';
-import { sqlitePragmaArgs } from '../../src/devserver';
-import { temporalCliPath } from '../../src/temporal-cli';
+import { sqlitePragmaArgs } from '../../src/temporal/dev-server';
+import { temporalCliPath } from '../../src/temporal/cli-binary';
 import { createWorker } from '../../src/worker';
 import { attachLogStore, installedLogger, installObservability, type AttachedLogStore } from '../../src/observability/runtime';
 

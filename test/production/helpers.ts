@@ -13,7 +13,7 @@ import { openDatabase } from '../../src/db/connect';
 import type { Db } from '../../src/db/schema';
 import { recordedServices } from '../../src/stack/processes';
 import { loadStackSettings } from '../../src/stack/settings';
-import { connectClient } from '../../src/temporal';
+import { connectClient } from '../../src/temporal/connection';
 
 const run = promisify(execFile);
 

@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import SQLite from 'better-sqlite3';
-import { partitionChecksum } from '../../src/checksum';
+import { partitionChecksum } from '../../src/core/checksum';
 import { getAlgorithm } from '../../src/features';
-import { DAY_MS, dayStartMs } from '../../src/dates';
+import { DAY_MS, dayStartMs } from '../../src/core/dates';
 
 /** The materialized tables and the key that must be unique in each. */
 const TABLE_KEYS = {

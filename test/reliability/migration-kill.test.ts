@@ -16,7 +16,7 @@ import { migrateToLatest, openDatabase } from '../../src/db/connect';
 import { MIGRATIONS } from '../../src/db/migrations';
 import { runMigrations } from '../../src/db/migrations/runner';
 import type { Db } from '../../src/db/schema';
-import { dayStartMs } from '../../src/dates';
+import { dayStartMs } from '../../src/core/dates';
 import { schemaAndData } from '../helpers/schema-snapshot';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../..');

@@ -1,6 +1,6 @@
 /** The pure backfill planner: skip rules, chunking, upstream checks, force, exclusions. */
 import { effectiveFlows, failedPartitionCount, planPhase, staleReason, type LedgerFact, type PhasePlanRequest, type PlanGraph } from '../../src/backfill/plan';
-import { daysOf } from '../../src/dates';
+import { daysOf } from '../../src/core/dates';
 
 /** A -> {B, C} -> D at test versions; C reads two days of look-back when `cLookback` says so. */
 function graph(cLookback = 0): PlanGraph {

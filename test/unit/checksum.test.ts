@@ -1,5 +1,5 @@
 /** Partition checksums: the same numbers hash the same whatever holds them, NaN payloads included; any change shows. */
-import { partitionChecksum } from '../../src/checksum';
+import { partitionChecksum } from '../../src/core/checksum';
 
 describe('partitionChecksum', () => {
   const values = [1.5, -0, 3.25, Number.NaN, 1e-300];

@@ -6,7 +6,7 @@
 import type { BackfillProgress } from '../../src/contracts';
 import { formatRunTree } from '../../src/cli/format';
 import { formatProgress, ProgressLine } from '../../src/cli/progress';
-import type { RunNode } from '../../src/run-tree';
+import type { RunNode } from '../../src/temporal/run-tree';
 
 const progress = (over: Partial<BackfillProgress> = {}): BackfillProgress => ({
   total: 14_600,

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { coinbaseSource, dayPages, type CoinbaseOptions } from '../../src/sources/coinbase';
 import { parseRetryAfter, TokenBucket } from '../../src/sources/http';
 import { syntheticCandles } from '../../src/sources/synthetic';
-import { dayStartMs, DAY_MS } from '../../src/dates';
+import { dayStartMs, DAY_MS } from '../../src/core/dates';
 import { startFakeCoinbase, type FakeCoinbase } from '../helpers/fake-coinbase';
 
 const DAY = '2024-03-10';

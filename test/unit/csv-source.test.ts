@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { csvSource, parseCsvTime } from '../../src/sources/csv';
-import { dayStartMs } from '../../src/dates';
+import { dayStartMs } from '../../src/core/dates';
 
 const DAY = '2024-05-01';
 const START = dayStartMs(DAY);

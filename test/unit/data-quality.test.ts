@@ -15,7 +15,7 @@ import { formatStates } from '../../src/cli/assets';
 import { FLOW_GRAPH } from '../../src/flows/registry';
 import { formatCandleQuality, formatPipelineSummary } from '../../src/cli/format';
 import { loadConfig } from '../../src/config';
-import { dayStartMs, DAY_MS, MINUTE_MS } from '../../src/dates';
+import { dayStartMs, DAY_MS, MINUTE_MS } from '../../src/core/dates';
 import { collectCandles } from '../../src/sources/collect';
 import { csvSource } from '../../src/sources/csv';
 import { DEFAULT_QUALITY_POLICY, describeQuality, judgeDay } from '../../src/sources/quality';

@@ -4,7 +4,7 @@
  * executor and in the planner; retiring B removes it from what runs but not from what exists.
  */
 import { planPhase, type LedgerFact, type PlanGraph } from '../../src/backfill/plan';
-import { daysOf } from '../../src/dates';
+import { daysOf } from '../../src/core/dates';
 import { featuresB } from '../../src/features/b';
 import { featuresC } from '../../src/features/c';
 import { defineFeatureAlgorithm } from '../../src/features/types';

@@ -11,7 +11,7 @@ import { SqliteIoThreads } from '../../src/db/io-threads';
 import { replacePartition, type PartitionWrite } from '../../src/db/partitions';
 import { readCandles } from '../../src/db/reads';
 import type { Db } from '../../src/db/schema';
-import { DAY_MS, dayStartMs } from '../../src/dates';
+import { DAY_MS, dayStartMs } from '../../src/core/dates';
 import { syntheticCandles } from '../../src/sources/synthetic';
 
 const DAYS = ['2024-03-01', '2024-03-02', '2024-03-03'];

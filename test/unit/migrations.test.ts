@@ -18,7 +18,7 @@ import { replacePartition } from '../../src/db/partitions';
 import { readCandles, readColumns } from '../../src/db/reads';
 import type { Db, DialectKind } from '../../src/db/schema';
 import { schemaAndData } from '../helpers/schema-snapshot';
-import { DAY_MS, dayStartMs } from '../../src/dates';
+import { DAY_MS, dayStartMs } from '../../src/core/dates';
 
 const PG_URL = process.env.FEATUREFLOW_TEST_PG_URL;
 const engines: DialectKind[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];

@@ -7,14 +7,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { partitionChecksum } from '../../src/checksum';
+import { partitionChecksum } from '../../src/core/checksum';
 import { openMigratedDatabase } from '../../src/db/connect';
 import { listMaterializations } from '../../src/db/ledger';
 import { PartitionCache } from '../../src/db/partition-cache';
 import { replacePartition } from '../../src/db/partitions';
 import { readColumns, readColumnsVerified } from '../../src/db/reads';
 import type { Db } from '../../src/db/schema';
-import { DAY_MS, dayStartMs, daysOf, MINUTE_MS } from '../../src/dates';
+import { DAY_MS, dayStartMs, daysOf, MINUTE_MS } from '../../src/core/dates';
 import { syntheticCandles } from '../../src/sources/synthetic';
 
 const COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;

@@ -2,8 +2,8 @@
  * The days a scheduled run owns, from its scheduled time alone: every weekday slot, across both
  * DST changes of New York, holidays, triggers at odd times, and the catch-up window's bound.
  */
-import { lastCompleteDay } from '../../src/dates';
-import { backfillCommand, catchUpWindow, dayRanges, daysIn, ownDays, previousSlotDate } from '../../src/schedule-days';
+import { lastCompleteDay } from '../../src/core/dates';
+import { backfillCommand, catchUpWindow, dayRanges, daysIn, ownDays, previousSlotDate } from '../../src/schedule/days';
 
 const at = (iso: string): number => Date.parse(iso);
 

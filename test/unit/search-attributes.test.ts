@@ -3,8 +3,8 @@
  * that day is in), for short ranges and for chunks longer than 100 days, within Temporal's
  * 2 KiB limit per search-attribute value.
  */
-import { addDays, daysOf } from '../../src/dates';
-import { partitionBounds, partitionQuery, partitionValues } from '../../src/search-attributes';
+import { addDays, daysOf } from '../../src/core/dates';
+import { partitionBounds, partitionQuery, partitionValues } from '../../src/core/search-attributes';
 
 /** True when a run with these values matches the filter of `day` (what visibility evaluates). */
 const matches = (values: readonly string[], day: string): boolean => values.includes(day) || values.includes(day.slice(0, 7));

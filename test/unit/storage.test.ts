@@ -10,13 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { Client as PgClient } from 'pg';
-import { partitionChecksum } from '../../src/checksum';
+import { partitionChecksum } from '../../src/core/checksum';
 import { migrateToLatest, openMigratedDatabase } from '../../src/db/connect';
 import { listMaterializations } from '../../src/db/ledger';
 import { replacePartition, type PartitionWrite } from '../../src/db/partitions';
 import { readCandles, readColumns } from '../../src/db/reads';
 import { dynamicTables, type Db, type DialectKind } from '../../src/db/schema';
-import { DAY_MS, dayStartMs } from '../../src/dates';
+import { DAY_MS, dayStartMs } from '../../src/core/dates';
 import { syntheticCandles } from '../../src/sources/synthetic';
 
 const PG_URL = process.env.FEATUREFLOW_TEST_PG_URL;

@@ -1,5 +1,5 @@
 /** PartitionTally: keeps a bounded number of partition writes in flight, in day order, and reports the first failure. */
-import { rangeChecksum } from '../../src/checksum';
+import { rangeChecksum } from '../../src/core/checksum';
 import { PartitionTally } from '../../src/activities/tally';
 
 /** A write the test finishes by hand. */

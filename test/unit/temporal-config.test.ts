@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, workflowUiUrl } from '../../src/config';
-import { connectClient } from '../../src/temporal';
+import { connectClient } from '../../src/temporal/connection';
 
 describe('Temporal connection from configuration', () => {
   let dir: string;

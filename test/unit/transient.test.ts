@@ -12,9 +12,9 @@ import { replacePartition } from '../../src/db/partitions';
 import { readCandles } from '../../src/db/reads';
 import type { Db } from '../../src/db/schema';
 import { isTransientStorageError, withStorageRetry } from '../../src/db/transient';
-import { DAY_MS, dayStartMs } from '../../src/dates';
+import { DAY_MS, dayStartMs } from '../../src/core/dates';
 import { syntheticCandles } from '../../src/sources/synthetic';
-import { upstreamMissing } from '../../src/failures';
+import { upstreamMissing } from '../../src/core/failures';
 
 /** An error as a driver reports it: a message and a code. */
 const coded = (code: string, message = code): Error => Object.assign(new Error(message), { code });

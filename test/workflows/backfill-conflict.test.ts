@@ -7,7 +7,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BackfillInput, BackfillResult } from '../../src/contracts';
 import { listMaterializations } from '../../src/db/ledger';
-import { flowWorkflowId, pipelineWorkflowId } from '../../src/ids';
+import { flowWorkflowId, pipelineWorkflowId } from '../../src/core/ids';
 import { testSyntheticSource as syntheticSource } from '../helpers/sources';
 import type { MarketSource } from '../../src/sources/types';
 import { backfillWorkflowId } from '../../src/workflows/backfill-api';

@@ -7,7 +7,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BackfillProgress, BackfillResult, type BackfillInput } from '../../src/contracts';
-import { addDays, dayStartMs, daysOf } from '../../src/dates';
+import { addDays, dayStartMs, daysOf } from '../../src/core/dates';
 import { listMaterializations } from '../../src/db/ledger';
 import { SLICE_DAYS } from '../../src/activities/slices';
 import { testSyntheticSource as syntheticSource } from '../helpers/sources';

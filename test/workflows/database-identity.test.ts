@@ -8,12 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ActivityFailure, ApplicationFailure, Client, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { databaseIdentityClientInterceptors } from '../../src/client-identity';
-import { DATABASE_IDENTITY_HEADER, decodeDatabaseIdentity } from '../../src/database-identity';
+import { databaseIdentityClientInterceptors } from '../../src/temporal/client-identity';
+import { DATABASE_IDENTITY_HEADER, decodeDatabaseIdentity } from '../../src/core/database-identity';
 import { openMigratedDatabase } from '../../src/db/connect';
 import { peekDatabaseIdentity, readDatabaseIdentity } from '../../src/db/identity';
-import { DATABASE_MISMATCH } from '../../src/failures';
-import { pipelineWorkflowId } from '../../src/ids';
+import { DATABASE_MISMATCH } from '../../src/core/failures';
+import { pipelineWorkflowId } from '../../src/core/ids';
 import { causeChain } from '../../src/api/failure';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
 

@@ -11,7 +11,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { BackfillResult, type BackfillInput } from '../../src/contracts';
-import { addDays, dayStartMs, DAY_MS } from '../../src/dates';
+import { addDays, dayStartMs, DAY_MS } from '../../src/core/dates';
 import { FLOW_GRAPH } from '../../src/flows/registry';
 import { evaluationAsset } from '../../src/db/ledger';
 import { dynamicTables } from '../../src/db/schema';

@@ -9,7 +9,7 @@ import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PipelineInput, PipelineResult, ingestRefOf, featureRefOf, evaluationRefOf } from '../../src/contracts';
 import { listMaterializations } from '../../src/db/ledger';
-import { flowWorkflowId, pipelineWorkflowId } from '../../src/ids';
+import { flowWorkflowId, pipelineWorkflowId } from '../../src/core/ids';
 import { CHILD_ID_CONFLICT_TYPE, PIPELINE_WAIT_FOR_CHILD_ID_CONFLICT } from '../../src/workflows/child-conflict';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
 import { conflictSeen, patchMarkers } from '../helpers/history';

@@ -5,11 +5,11 @@ import { dynamicTables } from '../../src/db/schema';
  * server speaking Coinbase's candles API) as one of the sources.
  */
 import { FLOW_GRAPH } from '../../src/flows/registry';
-import { DAY_MS, dayStartMs } from '../../src/dates';
+import { DAY_MS, dayStartMs } from '../../src/core/dates';
 import { PipelineResult, ingestRefOf, featureRefOf, evaluationRefOf } from '../../src/contracts';
-import { rangeChecksum } from '../../src/checksum';
+import { rangeChecksum } from '../../src/core/checksum';
 import { listMaterializations } from '../../src/db/ledger';
-import { pipelineWorkflowId } from '../../src/ids';
+import { pipelineWorkflowId } from '../../src/core/ids';
 import { coinbaseSource } from '../../src/sources/coinbase';
 import { testSyntheticSource as syntheticSource } from '../helpers/sources';
 import { startFakeCoinbase, type FakeCoinbase } from '../helpers/fake-coinbase';

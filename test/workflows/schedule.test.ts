@@ -12,10 +12,10 @@ import { ScheduleOverlapPolicy, type Client, type ScheduleDescription, type Sche
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PartitionState } from '../../src/cli/assets';
 import { ScheduledRunResult } from '../../src/contracts';
-import { pipelineWorkflowId } from '../../src/ids';
-import { createOrUpdatePipelineSchedule, pipelineScheduleId, SCHEDULE_TIMEZONE, scheduledWorkflowIdPrefix } from '../../src/schedule';
-import { daysIn, ownDays } from '../../src/schedule-days';
-import { PartitionKey, ScheduledStartTimeKey } from '../../src/search-attributes';
+import { pipelineWorkflowId } from '../../src/core/ids';
+import { createOrUpdatePipelineSchedule, pipelineScheduleId, SCHEDULE_TIMEZONE, scheduledWorkflowIdPrefix } from '../../src/schedule/schedule';
+import { daysIn, ownDays } from '../../src/schedule/days';
+import { PartitionKey, ScheduledStartTimeKey } from '../../src/core/search-attributes';
 import { defaultSources } from '../../src/sources';
 import { TEST_SYMBOLS, testSyntheticSource as syntheticSource } from '../helpers/sources';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';

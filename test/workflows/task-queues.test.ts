@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { PipelineResult, type BackfillInput, type PipelineInput, ingestRefOf, featureRefOf, evaluationRefOf } from '../../src/contracts';
-import { flowWorkflowId, pipelineWorkflowId } from '../../src/ids';
+import { flowWorkflowId, pipelineWorkflowId } from '../../src/core/ids';
 import { defaultSources } from '../../src/sources';
 import { TEST_SYMBOLS } from '../helpers/sources';
 import { backfillWorkflowId } from '../../src/workflows/backfill-api';

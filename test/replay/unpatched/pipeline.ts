@@ -6,9 +6,9 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { executeChild, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import { PipelineInput, type FeatureRef, type LegacyPipelineResult } from '../../../src/contracts';
-import { lastCompleteDay } from '../../../src/dates';
+import { lastCompleteDay } from '../../../src/core/dates';
 import { getAlgorithm } from '../../../src/features';
-import { parseInput } from '../../../src/failures';
+import { parseInput } from '../../../src/core/failures';
 import { allOrCancel, childOptions } from '../../../src/workflows/common';
 import { evaluate } from '../../../src/workflows/evaluate';
 import { features } from '../../../src/workflows/features';

@@ -5,10 +5,10 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
-import type { Config } from './config';
+import type { Config } from '../config';
 import { payloadLimitInterceptor } from './payload-limit';
 import { databaseIdentityClientInterceptors } from './client-identity';
-import { peekDatabaseIdentity } from './db/identity';
+import { peekDatabaseIdentity } from '../db/identity';
 
 /** A helpful error for an unreachable server, naming the address and what to check. */
 function unreachable(config: Config, err: unknown): Error {

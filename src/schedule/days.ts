@@ -1,7 +1,7 @@
 /**
  * Which UTC days a run of the weekday schedule processes, from its scheduled time alone.
  *
- * The schedule's calendar (weekdays 09:30 New York) is declared here, and `src/schedule.ts`
+ * The schedule's calendar (weekdays 09:30 New York) is declared here, and `src/schedule/schedule.ts`
  * builds its cron from it, so the days a run computes can never disagree with the times the
  * server fires. Pure and deterministic (no clock reads; time zone rules from `Intl`), so it is
  * safe in workflow code and a retried, late or replayed run computes the same days.
@@ -13,7 +13,7 @@
  * Tuesday → Mon. Public holidays are not special: crypto trades every day, and the calendar
  * has no holiday rule.
  */
-import { addDays, daysOf, lastCompleteDay } from './dates';
+import { addDays, daysOf, lastCompleteDay } from '../core/dates';
 
 /** Time zone of the schedule; its DST rules keep the run at 09:30 local all year. */
 export const SCHEDULE_TIMEZONE = 'America/New_York';

@@ -6,7 +6,7 @@
  */
 import type { ScheduleClientInterceptor, WorkflowClientInterceptor } from '@temporalio/client';
 import type { Headers } from '@temporalio/common';
-import { DATABASE_IDENTITY_HEADER, encodeDatabaseIdentity } from './database-identity';
+import { DATABASE_IDENTITY_HEADER, encodeDatabaseIdentity } from '../core/database-identity';
 
 /** The workflow and schedule interceptors for a client whose database identity `resolve` yields. */
 export function databaseIdentityClientInterceptors(resolve: () => Promise<string | undefined>): {

@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
-import { describeIssues } from './contracts';
+import { describeIssues } from '../contracts';
 
 /** Error types workflows list as non-retryable in their activity retry policies. */
 export const NON_RETRYABLE_TYPES = ['InvalidInput', 'UpstreamMissing', 'SourceDataInvalid', 'UnknownSymbol'] as const;

@@ -18,13 +18,13 @@ import {
 } from '@temporalio/client';
 import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
 import { z } from 'zod';
-import { MarketSymbol, SourceName, TaskQueueName } from './contracts';
-import { DEFAULT_CATCH_UP_DAYS, MAX_CATCH_UP_DAYS, MIN_CATCH_UP_DAYS, SCHEDULE_TIMEZONE, SLOT_HOUR, SLOT_MINUTE, SLOT_WEEKDAYS } from './schedule-days';
-import { FlowKey, SourceKey, SymbolKey } from './search-attributes';
+import { MarketSymbol, SourceName, TaskQueueName } from '../contracts';
+import { DEFAULT_CATCH_UP_DAYS, MAX_CATCH_UP_DAYS, MIN_CATCH_UP_DAYS, SCHEDULE_TIMEZONE, SLOT_HOUR, SLOT_MINUTE, SLOT_WEEKDAYS } from './days';
+import { FlowKey, SourceKey, SymbolKey } from '../core/search-attributes';
 
-export { SCHEDULE_TIMEZONE } from './schedule-days';
+export { SCHEDULE_TIMEZONE } from './days';
 
-/** When the schedule fires: 09:30 on Monday to Friday (cron fields: minute hour day month weekday), from the calendar in src/schedule-days.ts. */
+/** When the schedule fires: 09:30 on Monday to Friday (cron fields: minute hour day month weekday), from the calendar in src/schedule/days.ts. */
 export const SCHEDULE_CRON = `${SLOT_MINUTE} ${SLOT_HOUR} * * ${SLOT_WEEKDAYS.first}-${SLOT_WEEKDAYS.last}`;
 
 /** The workflow each slot starts. */

@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from './search-attributes';
-import { temporalCliPath } from './temporal-cli';
+import { SEARCH_ATTRIBUTES } from '../core/search-attributes';
+import { temporalCliPath } from './cli-binary';
 
 /** Where and how to run the dev server. */
 export interface DevServerOptions {
