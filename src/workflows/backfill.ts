@@ -276,11 +276,12 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
   try {
     if (windowed) {
       const windows = windowsOf(input.from, input.to, input.windowDays ?? windowDays(input.chunkDays));
-      // e.g. "ingest 5/30, features 4/30, evaluate 3/30" (windows each lane is on).
+      // e.g. "ingest window 5 of 30, features window 4 of 30, evaluate window 3 of 30" (windows each lane is on).
+      // "window 1 of 3", not "1/3": a bare fraction read as progress (1/1 at 0 % looked finished).
       describePhase = () =>
         phaseName !== 'pipeline'
           ? phaseName
-          : usedPhases.map((p, j) => `${PHASES[p].name} ${Math.min(lanes[j].window + 1, windows.length)}/${windows.length}`).join(', ');
+          : usedPhases.map((p, j) => `${PHASES[p].name} window ${Math.min(lanes[j].window + 1, windows.length)} of ${windows.length}`).join(', ');
       phaseName = 'pipeline';
       const outcome = await runLanes({
         windows,
