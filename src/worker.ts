@@ -148,18 +148,40 @@ export async function createWorkers(options: CreateWorkerOptions): Promise<Worke
   return workers;
 }
 
+/** A worker start that failed, with the process exit code the CLI uses for the same cause (2 configuration, 3 unreachable). */
+export class WorkerStartError extends Error {
+  override readonly name = 'WorkerStartError';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs one start step; its failure becomes a {@link WorkerStartError} with `exitCode`. */
+async function startStep<T>(exitCode: number, step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    throw new WorkerStartError((err as Error).message, exitCode);
+  }
+}
+
 /** Standalone worker process: connects, migrates, runs until SIGINT/SIGTERM, then drains and exits. */
 export async function runWorkerProcess(): Promise<void> {
-  const config = loadConfig();
+  const config = await startStep(2, () => loadConfig());
   const logger = installObservability(config.observability);
-  const db = await openMigratedDatabase({
-    url: config.databaseUrl,
-    ioThreads: config.dbIoThreads,
-    partitionCacheMb: config.partitionCacheMb,
-    pgSynchronousCommit: config.pgSynchronousCommit,
-  });
+  const db = await startStep(3, () =>
+    openMigratedDatabase({
+      url: config.databaseUrl,
+      ioThreads: config.dbIoThreads,
+      partitionCacheMb: config.partitionCacheMb,
+      pgSynchronousCommit: config.pgSynchronousCommit,
+    }),
+  );
   const logStore = attachLogStore(logger, db, { retentionDays: config.observability.logRetentionDays });
-  const connection = await connectWorker(config);
+  const connection = await startStep(3, () => connectWorker(config));
   const workers = await createWorkers({
     config,
     connection,
@@ -188,11 +210,14 @@ export async function runWorkerProcess(): Promise<void> {
   await db.close();
 }
 
-/** Runs {@link runWorkerProcess}; a failure is printed and exits the process with code 1. */
+/**
+ * Runs {@link runWorkerProcess}; a failure is printed on one line and exits with the README's
+ * codes: 2 invalid configuration, 3 Temporal or the database unreachable, 1 anything else.
+ */
 export function runWorkerProcessOrExit(): void {
   runWorkerProcess().catch((err: unknown) => {
     console.error(`featureflow worker: ${(err as Error).message}`);
-    process.exit(1);
+    process.exit(err instanceof WorkerStartError ? err.exitCode : 1);
   });
 }
 

@@ -253,7 +253,8 @@ describe('bad input is rejected clearly and writes nothing', () => {
       const port = await freePort();
       const url = `postgres://featureflow:s3cret-pw@127.0.0.1:${port}/featureflow`;
       const result = await runTsx(['src/worker.ts'], { ...cliEnv(), DATABASE_URL: url });
-      expect(result.code).not.toBe(0);
+      // Exit 3, as the CLI for an unreachable database (2 is bad configuration, 1 a failed run).
+      expect(result.code).toBe(3);
       expect(result.stderr).toContain(`Cannot connect to PostgreSQL at postgres://featureflow:***@127.0.0.1:${port}/featureflow`);
       expect(result.stderr).toContain('Check DATABASE_URL');
       expect(result.stderr + result.stdout).not.toContain('s3cret-pw');
