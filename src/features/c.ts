@@ -16,6 +16,7 @@
  * The implementation runs the recursion once per output day over `[start of D-1, end of D]`,
  * so each candle is processed twice: still O(n).
  */
+import { lowerBound } from '../core/arrays';
 import { ewmaVariance, lambdaFromHalfLife, logReturns, rollingZScore, wilderRsi } from './math';
 import { onWallClock, type ClockCandles } from './clock';
 import type { FeatureAlgorithm, FeatureColumns } from './types';
@@ -100,18 +101,6 @@ export const featuresC: FeatureAlgorithm<FeaturesCColumn, 'c'> = onWallClock({
     };
   },
 });
-
-/** First index i with `ts[i] >= value` (ts ascending); `ts.length` if none. */
-function lowerBound(ts: Float64Array, value: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * Fills `volOut` (EWMA volatility) and `rsiOut` (Wilder RSI) day by day: the rows of day D get
