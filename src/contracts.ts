@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 import { FLOW_GRAPH, FLOW_IDS, type FlowId } from './flows/registry';
+import { LEGACY_GRAPH } from './flows/snapshot';
+import { FLOW_KINDS } from './flows/types';
 import { DEFAULT_CATCH_UP_DAYS, MAX_CATCH_UP_DAYS, MIN_CATCH_UP_DAYS } from './schedule/days';
 
 /** Longest range one flow (or one backfill) may cover: ten years and a bit of daily partitions. */
@@ -67,7 +69,7 @@ export const FlowName = z.enum(FLOW_IDS, {
 export type FlowName = FlowId;
 
 /** What a flow does (see `src/flows/types.ts`). */
-export const FlowKindSchema = z.enum(['ingest', 'features', 'evaluate']);
+export const FlowKindSchema = z.enum(FLOW_KINDS);
 
 /** One flow of the graph a run uses: recorded in its history, so what it runs never changes under it. */
 export const FlowNode = z.object({
@@ -326,14 +328,8 @@ export function readPipelineResult(raw: unknown): PipelineResult {
     return {
       symbol: r.symbol,
       date: r.date,
-      graph: {
-        flows: [
-          { id: 'ingest', kind: 'ingest', upstream: [], version: 'source' },
-          { id: 'features-b', kind: 'features', upstream: ['ingest'], version: r.featuresB.version },
-          { id: 'features-c', kind: 'features', upstream: ['ingest'], version: r.featuresC.version },
-          { id: 'evaluate', kind: 'evaluate', upstream: ['features-b', 'features-c'], version: 'eval-1.0.0' },
-        ] as FlowNode[],
-      },
+      // The graph every such run had, with the feature versions it reported.
+      graph: { flows: LEGACY_GRAPH.flows.map((n) => ({ ...n, version: n.id === 'features-b' ? r.featuresB.version : n.id === 'features-c' ? r.featuresC.version : n.version })) },
       refs: { ingest: r.ingest, 'features-b': r.featuresB, 'features-c': r.featuresC, evaluate: r.evaluation } as PipelineResult['refs'],
       timings: {
         flows: { ingest: r.timings.ingestMs, 'features-b': r.timings.featuresBMs, 'features-c': r.timings.featuresCMs, evaluate: r.timings.evaluateMs } as PipelineResult['timings']['flows'],

@@ -21,7 +21,7 @@ import {
   SCHEDULED_WORKFLOW_TYPE,
   type PipelineScheduleResult,
 } from '../schedule/schedule';
-import { backfillCommand, catchUpWindow, dayLabel, dayRanges, daysIn, ownDays, type DayRange } from '../schedule/days';
+import { backfillCommand, catchUpWindow, dayLabel, dayRanges, daysIn, ownDays, zonedParts, type DayRange } from '../schedule/days';
 import { cliClient, cliConfig, CliError, ExitCode, parseOptions } from './context';
 
 const SymbolOption = z.object({ symbol: MarketSymbol });
@@ -33,23 +33,9 @@ const BackfillOptions = SymbolOption.extend({ from: IsoDate, to: IsoDate, overla
   .refine((o) => o.from <= lastCompleteDay(Date.now() + DAY_MS), { path: ['from'], message: 'must not be in the future (schedule backfill replays past times only)' })
   .refine((o) => rangeDays(o.from, o.to) <= MAX_RANGE_DAYS, { path: ['to'], message: `the range may span at most ${MAX_RANGE_DAYS} days` });
 
-/** An instant as wall-clock time in a zone, e.g. `Mon 2027-03-08 09:30 EST`. */
-export function formatInZone(d: Date, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      weekday: 'short',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-      timeZoneName: 'short',
-    })
-      .formatToParts(d)
-      .map((p) => [p.type, p.value]),
-  );
+/** An instant as wall-clock time in the schedule's zone, e.g. `Mon 2027-03-08 09:30 EST`. */
+export function formatInZone(d: Date): string {
+  const parts = zonedParts(d.getTime());
   return `${parts.weekday} ${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
 }
 
@@ -62,7 +48,7 @@ export function formatDays(range: DayRange | undefined): string {
 
 /** One upcoming or past run: New York time, UTC time, and the days it owns. */
 function formatRunTime(d: Date): string {
-  return `${formatInZone(d, SCHEDULE_TIMEZONE)}  =  ${d.toISOString().slice(0, 16).replace('T', ' ')} UTC  -> ${formatDays(ownDays(d.getTime()))}`;
+  return `${formatInZone(d)}  =  ${d.toISOString().slice(0, 16).replace('T', ' ')} UTC  -> ${formatDays(ownDays(d.getTime()))}`;
 }
 
 /** Ranges of a calendar field as text: `9`, `MONDAY-FRIDAY`, `0-59/5`. */
@@ -88,7 +74,7 @@ export function formatScheduleLine(r: PipelineScheduleResult): string {
   const state = r.description.state.paused ? `PAUSED${r.description.state.note ? ` (${r.description.state.note})` : ''}` : 'active';
   const line =
     `schedule ${r.scheduleId}: ${r.outcome}, ${state} — weekdays 09:30 ${SCHEDULE_TIMEZONE} (cron '${SCHEDULE_CRON}'), every UTC day` +
-    (next ? `; next run ${formatInZone(next, SCHEDULE_TIMEZONE)} (${next.toISOString().slice(0, 16).replace('T', ' ')} UTC) -> ${formatDays(ownDays(next.getTime()))}` : '');
+    (next ? `; next run ${formatInZone(next)} (${next.toISOString().slice(0, 16).replace('T', ' ')} UTC) -> ${formatDays(ownDays(next.getTime()))}` : '');
   if (!r.migratedFrom) return line;
   return (
     `${line}\n  migrated: its runs started workflow ${r.migratedFrom} for one day each (Fridays and Saturdays were never processed); ` +

@@ -7,11 +7,11 @@
  */
 import type { FeatureAlgorithm } from '../features/types';
 
-/** What a flow does: fetch candles, compute a feature set, or score feature sets. */
-export type FlowKind = 'ingest' | 'features' | 'evaluate';
-
 /** The flow kinds, in the order a graph's levels usually run them. */
-export const FLOW_KINDS: readonly FlowKind[] = ['ingest', 'features', 'evaluate'];
+export const FLOW_KINDS = ['ingest', 'features', 'evaluate'] as const;
+
+/** What a flow does: fetch candles, compute a feature set, or score feature sets. */
+export type FlowKind = (typeof FLOW_KINDS)[number];
 
 /** One flow: everything the rest of the system needs to know about it. */
 export interface FlowDefinition<Id extends string = string> {

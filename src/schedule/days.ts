@@ -56,11 +56,17 @@ const zoneFormat = new Intl.DateTimeFormat('en-US', {
   minute: '2-digit',
   second: '2-digit',
   hourCycle: 'h23',
+  timeZoneName: 'short',
 });
+
+/** The parts of an instant as the schedule's zone shows it: weekday, year..second, timeZoneName (`EST`/`EDT`). */
+export function zonedParts(ms: number): Readonly<Record<string, string>> {
+  return Object.fromEntries(zoneFormat.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+}
 
 /** Local calendar date, weekday and second of the day of an instant in the schedule's zone. */
 function localTime(ms: number): { date: string; weekday: number; secondOfDay: number } {
-  const p = Object.fromEntries(zoneFormat.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  const p = zonedParts(ms);
   return {
     date: `${p.year}-${p.month}-${p.day}`,
     weekday: WEEKDAY_INDEX[p.weekday],

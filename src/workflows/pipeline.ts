@@ -14,7 +14,6 @@ import { executeChild, isCancellation, patched, proxyActivities, upsertMemo, wor
 import type { Activities } from '../activities';
 import {
   PipelineInput,
-  type EvaluationRef,
   type FeatureRef,
   type FlowGraphSnapshot,
   type FlowNode,
@@ -152,6 +151,3 @@ export async function pipeline(rawInput: PipelineInput): Promise<PipelineResult>
     timings: { flows: durations as PipelineResult['timings']['flows'], totalMs: Date.now() - started },
   };
 }
-
-/** The evaluation reference of a pipeline result (every pipeline ends with one). */
-export type PipelineEvaluation = EvaluationRef;

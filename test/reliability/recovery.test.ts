@@ -143,7 +143,9 @@ describe('recovery from a dead worker (default heartbeat timeout)', () => {
     const events = (await handle.fetchHistory()).events ?? [];
     const requested = events.find((e) => e.workflowExecutionCancelRequestedEventAttributes);
     const closed = events.find((e) => e.workflowExecutionCanceledEventAttributes);
-    expect(closed).toBeDefined();
+    // The backfill itself closed CANCELED, after the request (not failed, not still open).
+    expect(closed?.eventId).toBeDefined();
+    expect(Number(closed?.eventId)).toBeGreaterThan(Number(requested?.eventId));
     const children = events.map((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId).filter((id): id is string => !!id);
     expect(children).toHaveLength(2);
     expect(events.filter((e) => e.childWorkflowExecutionCanceledEventAttributes)).toHaveLength(2);

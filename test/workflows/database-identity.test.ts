@@ -14,6 +14,7 @@ import { openMigratedDatabase } from '../../src/db/connect';
 import { peekDatabaseIdentity, readDatabaseIdentity } from '../../src/db/identity';
 import { DATABASE_MISMATCH } from '../../src/core/failures';
 import { pipelineWorkflowId } from '../../src/core/ids';
+import { ingestRefOf, PipelineResult } from '../../src/contracts';
 import { causeChain } from '../../src/api/failure';
 import { startDevServerEnv, startStack, type TestStack } from '../helpers/stack';
 
@@ -89,8 +90,10 @@ describe('one database per task queue', () => {
 
   it('lets runs without an identity through (clients that cannot read their database)', async () => {
     const workflowId = pipelineWorkflowId('SOL-USD', '2024-03-03');
-    await expect(
-      server.client.workflow.execute('pipeline', { taskQueue: stack.config.taskQueue, workflowId, args: [{ symbol: 'SOL-USD', date: '2024-03-03' }] }),
-    ).resolves.toBeDefined();
+    const result = PipelineResult.parse(
+      await server.client.workflow.execute('pipeline', { taskQueue: stack.config.taskQueue, workflowId, args: [{ symbol: 'SOL-USD', date: '2024-03-03' }] }),
+    );
+    expect(result).toMatchObject({ symbol: 'SOL-USD', date: '2024-03-03' });
+    expect(ingestRefOf(result).rows).toBe(1440);
   });
 });
