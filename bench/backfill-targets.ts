@@ -45,7 +45,8 @@ export interface BenchTarget {
   close(): Promise<void>;
 }
 
-const LOG_QUERY = "select attrs from logs where message in ('computed features', 'evaluated features') and attrs is not null";
+/** The measured symbol's reads only: a warm-up runs on another symbol (`bench/backfill.ts`). */
+const LOG_QUERY = "select attrs from logs where message in ('computed features', 'evaluated features') and attrs is not null and symbol = 'BTC-USD'";
 
 function sumReads(rows: ReadonlyArray<{ attrs: string }>): UpstreamReads {
   let cachedDays = 0;

@@ -62,6 +62,7 @@ const EnvSchema = z.object({
   FEATUREFLOW_VERSIONING_BEHAVIOR: z.enum(['auto-upgrade', 'pinned']).default('auto-upgrade'),
   FEATUREFLOW_INGEST_TASK_QUEUE: z.string().min(1).max(200).optional(),
   FEATUREFLOW_WORKER_ROLE: z.enum(['all', 'compute', 'ingest']).default('all'),
+  FEATUREFLOW_WORKER_AFFINITY: z.enum(['on', 'off']).default('on'),
   FEATUREFLOW_INGEST_MAX_PER_SECOND: z.coerce.number().positive().max(10_000).optional(),
   FEATUREFLOW_SCHEDULE_CATCH_UP_DAYS: intFromEnv(DEFAULT_CATCH_UP_DAYS, MIN_CATCH_UP_DAYS, MAX_CATCH_UP_DAYS),
 });
@@ -140,6 +141,11 @@ export interface Config {
   readonly ingestTaskQueue?: string;
   /** Which workers this process runs; see docs/deploying.md. */
   readonly workerRole: WorkerRole;
+  /**
+   * Does a standalone worker also poll a task queue of its own, so backfills send each window's
+   * work to one worker and its partition cache (`src/temporal/worker-affinity.ts`)? Default on.
+   */
+  readonly workerAffinity: boolean;
   /** Server-side limit of ingest activities started per second across every ingest worker; none when unset. */
   readonly ingestMaxPerSecond?: number;
   /** Catch-up window of the daily schedule's runs, in days (default 14); `schedule create` writes it into the schedule's action. */
@@ -235,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     versioning: versioningFromEnv(e.FEATUREFLOW_DEPLOYMENT_NAME, e.FEATUREFLOW_BUILD_ID, e.FEATUREFLOW_VERSIONING_BEHAVIOR),
     ingestTaskQueue: e.FEATUREFLOW_INGEST_TASK_QUEUE,
     workerRole: e.FEATUREFLOW_WORKER_ROLE,
+    workerAffinity: e.FEATUREFLOW_WORKER_AFFINITY === 'on',
     ingestMaxPerSecond: e.FEATUREFLOW_INGEST_MAX_PER_SECOND,
     scheduleCatchUpDays: e.FEATUREFLOW_SCHEDULE_CATCH_UP_DAYS,
     temporal: {

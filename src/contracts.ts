@@ -124,6 +124,19 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 10;
  */
 export const TaskQueueName = z.string().min(1).max(200);
 
+/**
+ * Where a flow's activity should run first: a worker's own task queue (`worker-affinity.ts`),
+ * the worker that holds the partitions the activity will read in its partition cache. If no
+ * worker takes the task from that queue within `waitSeconds` (the worker is gone), the activity
+ * runs on the workflow's own queue instead. Optional and recorded in the input, so runs started
+ * without it replay unchanged.
+ */
+export const ActivityAffinity = z.object({
+  taskQueue: TaskQueueName,
+  waitSeconds: z.number().int().min(1).max(3600),
+});
+export type ActivityAffinity = z.infer<typeof ActivityAffinity>;
+
 /** Flow A's input: fetch the range's 1-minute candles from `source` and upsert them. */
 export const IngestInput = z
   .object({
@@ -132,6 +145,8 @@ export const IngestInput = z
     to: IsoDate,
     source: SourceName.default('synthetic'),
     heartbeatTimeoutSeconds: HeartbeatTimeoutSeconds.optional(),
+    /** The worker to run the activity on first (see {@link ActivityAffinity}). */
+    affinity: ActivityAffinity.optional(),
     /** Task queue of the ingest activity (see {@link TaskQueueName}); the workflow's own queue when absent. */
     activityTaskQueue: TaskQueueName.optional(),
     /**
@@ -183,6 +198,8 @@ export const FeaturesInput = z
     /** The upstream ingest result, when run inside a pipeline; its table is re-validated. */
     candles: PartitionRef.optional(),
     heartbeatTimeoutSeconds: HeartbeatTimeoutSeconds.optional(),
+    /** The worker to run the activity on first (see {@link ActivityAffinity}). */
+    affinity: ActivityAffinity.optional(),
   })
   .and(PartitionRange);
 export type FeaturesInput = z.infer<typeof FeaturesInput>;
@@ -210,6 +227,8 @@ export const EvaluateInput = z
     /** Upstream results when run inside a pipeline; their tables are re-validated. */
     features: z.array(FeatureRef).optional(),
     heartbeatTimeoutSeconds: HeartbeatTimeoutSeconds.optional(),
+    /** The worker to run the activity on first (see {@link ActivityAffinity}). */
+    affinity: ActivityAffinity.optional(),
   })
   .and(PartitionRange);
 export type EvaluateInput = z.input<typeof EvaluateInput>;

@@ -17,6 +17,8 @@ import type { Db } from './db/schema';
 import { buildSources } from './sources/registry';
 import type { SourceRegistry } from './sources/types';
 import { connectWorker } from './temporal/connection';
+import { workerAffinityOf } from './temporal/worker-affinity';
+import type { WorkerAffinity } from './activities/deps';
 
 /**
  * How a standalone worker's first log line begins once it polls: scripts and tests that start
@@ -35,6 +37,8 @@ export interface CreateWorkerOptions {
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
   /** Overrides of any worker option (e.g. a different task queue). */
   readonly overrides?: Partial<WorkerOptions>;
+  /** This process's own task queue, reported by the planning activity ({@link createWorkers} sets it). */
+  readonly affinity?: WorkerAffinity;
 }
 
 export { WORKFLOW_INTERCEPTOR_MODULES };
@@ -63,7 +67,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     namespace: config.temporal.namespace,
     taskQueue: config.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: createActivities({ db: options.db, sources: options.sources ?? buildSources(config), quality: config.quality }),
+    activities: activitiesOf(options),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks,
     maxCachedWorkflows: config.maxCachedWorkflows,
@@ -78,6 +82,17 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     // Worker versioning (off unless configured): this worker serves one deployment version.
     ...versioningOptions(config),
     ...options.overrides,
+  });
+}
+
+/** The activities of a worker created from `options`. */
+function activitiesOf(options: CreateWorkerOptions) {
+  const { config } = options;
+  return createActivities({
+    db: options.db,
+    sources: options.sources ?? buildSources(config),
+    quality: config.quality,
+    ...(options.affinity ? { affinity: options.affinity } : {}),
   });
 }
 
@@ -130,6 +145,28 @@ export async function createIngestWorker(options: CreateWorkerOptions, ingestTas
 }
 
 /**
+ * Creates (does not run) the worker polling this process's own task queue (`affinity`): the
+ * same activities, no workflows, its own activity slots. Backfills send a window's children's
+ * activities here, so they read what this process wrote (`src/temporal/worker-affinity.ts`).
+ */
+async function createAffinityWorker(options: CreateWorkerOptions & { readonly affinity: WorkerAffinity }, activities: WorkerOptions['activities']): Promise<Worker> {
+  const { config } = options;
+  const database = await workerDatabase(options);
+  return Worker.create({
+    connection: options.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: options.affinity.taskQueue,
+    activities,
+    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+    shutdownGraceTime: '10 seconds',
+    maxHeartbeatThrottleInterval: '2 seconds',
+    defaultHeartbeatThrottleInterval: '2 seconds',
+    identity: database.worker,
+    interceptors: { activity: [databaseIdentityInterceptors(database), activityLogInterceptors] },
+  });
+}
+
+/**
  * Creates (does not run) the workers of the configured role (FEATUREFLOW_WORKER_ROLE):
  * `all` = workflows + every activity on the main queue, plus an ingest worker when an ingest
  * queue is configured; `compute` = workflows + compute activities on the main queue;
@@ -138,11 +175,13 @@ export async function createIngestWorker(options: CreateWorkerOptions, ingestTas
 export async function createWorkers(options: CreateWorkerOptions): Promise<Worker[]> {
   const { config } = options;
   const workers: Worker[] = [];
+  const affinity = options.affinity ?? workerAffinityOf(config, (await workerDatabase(options)).worker);
   if (config.workerRole !== 'ingest') {
     // Compute workers leave ingestCandles unregistered: ingest runs only where it is rate-limited.
-    const { ingestCandles: _ingest, ...compute } = createActivities({ db: options.db, sources: options.sources ?? buildSources(config), quality: config.quality });
+    const { ingestCandles: _ingest, ...compute } = activitiesOf({ ...options, affinity });
     const roleOverrides: Partial<WorkerOptions> = config.workerRole === 'compute' ? { activities: compute } : {};
-    workers.push(await createWorker({ ...options, overrides: { ...roleOverrides, ...options.overrides } }));
+    workers.push(await createWorker({ ...options, affinity, overrides: { ...roleOverrides, ...options.overrides } }));
+    if (affinity) workers.push(await createAffinityWorker({ ...options, affinity }, config.workerRole === 'compute' ? compute : activitiesOf({ ...options, affinity })));
   }
   if (config.ingestTaskQueue && config.workerRole !== 'compute') workers.push(await createIngestWorker(options, config.ingestTaskQueue));
   return workers;

@@ -10,7 +10,7 @@ import { firstPartition } from '../db/ledger';
 import type { Db } from '../db/schema';
 import { evaluatedFlows, LEGACY_GRAPH } from '../flows/snapshot';
 import { parseInput } from '../core/failures';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps, WorkerAffinity } from './deps';
 import { evaluationCodeVersion } from './evaluate';
 import { evaluationAsset, featureFlowOf, flowOf, graphOf } from './flows';
 import type { FlowGraph } from '../flows/graph';
@@ -39,6 +39,8 @@ export interface BackfillPlan {
   readonly skipped: number;
   readonly stale: number;
   readonly upstreamMissing: FailedPartitions[];
+  /** The planning worker's own task queue, if it has one: where the backfill may route a window's work. */
+  readonly worker?: WorkerAffinity;
 }
 
 /**
@@ -126,6 +128,6 @@ export function makePlanBackfill(deps: ActivityDeps) {
       skipped += plan.skipped;
       stale += plan.stale;
     }
-    return { ...out, skipped, stale };
+    return { ...out, skipped, stale, ...(deps.affinity ? { worker: deps.affinity } : {}) };
   };
 }

@@ -14,6 +14,17 @@ export interface ActivityDeps {
   readonly flows?: FlowGraph;
   /** What ingest accepts of a day's candles; the defaults when absent. */
   readonly quality?: QualityPolicy;
+  /**
+   * This worker's own task queue (`src/temporal/worker-affinity.ts`), when it polls one: the
+   * planning activity reports it so a backfill can send a window's work to this worker.
+   */
+  readonly affinity?: WorkerAffinity;
+}
+
+/** A worker's own task queue and whether it runs ingest there (a compute-only worker does not). */
+export interface WorkerAffinity {
+  readonly taskQueue: string;
+  readonly hostsIngest: boolean;
 }
 
 /** The workflow run an activity works for, recorded in the ledger (empty for standalone activities). */

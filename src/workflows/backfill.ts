@@ -42,6 +42,9 @@ import { DEFAULT_CONFLICT_WAIT_SECONDS, runChildWaitingOutConflicts } from './ch
 import { withDefaultChunkDays } from './chunk-days';
 import { PLAN_AHEAD_PATCH, runLanes } from './lanes';
 import { runsInWindows, windowDays, windowsOf } from './windows';
+import { WindowRoutes, WORKER_AFFINITY_PATCH } from './window-routes';
+import { AFFINITY_WAIT_SECONDS } from './affinity';
+import type { WorkerAffinity } from '../activities/deps';
 import { ACTIVITY_OPTIONS, childOptions } from './common';
 import { evaluate } from './evaluate';
 import { features } from './features';
@@ -88,24 +91,28 @@ async function runChild(
   source: BackfillInput['source'],
   heartbeatTimeoutSeconds?: number,
   ingestTaskQueue?: string,
+  worker?: WorkerAffinity,
 ): Promise<void> {
   const range = { symbol: run.symbol, from: run.from, to: run.to };
   const hb = heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds } : {};
+  // The window's worker (window-routes.ts), for the activities it hosts; left out when none, as before it existed.
+  const affinity = worker ? { affinity: { taskQueue: worker.taskQueue, waitSeconds: AFFINITY_WAIT_SECONDS } } : {};
   switch (node.kind) {
     case 'ingest': {
       const src = source ?? 'synthetic';
-      const queue = ingestTaskQueue ? { activityTaskQueue: ingestTaskQueue } : {};
+      // A run's ingest queue (rate-limited ingest workers) wins over the window's worker.
+      const queue = ingestTaskQueue ? { activityTaskQueue: ingestTaskQueue } : worker?.hostsIngest ? affinity : {};
       await executeChild(ingest, { args: [{ ...range, ...hb, ...queue, source: src }], ...childOptions({ flow: run.flow, ...range, source: src }) });
       return;
     }
     case 'evaluate': {
       const algorithms = (run.targets ?? evaluatedFlows(graph, node).map(algorithmOf)) as Array<FeaturesInput['algorithm']>;
-      await executeChild(evaluate, { args: [{ ...range, ...hb, algorithms }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
+      await executeChild(evaluate, { args: [{ ...range, ...hb, ...affinity, algorithms }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
       return;
     }
     case 'features': {
       const algorithm = algorithmOf(node) as FeaturesInput['algorithm'];
-      await executeChild(features, { args: [{ ...range, ...hb, algorithm }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
+      await executeChild(features, { args: [{ ...range, ...hb, ...affinity, algorithm }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
       return;
     }
   }
@@ -200,11 +207,12 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
   const phaseTally: Tally = { done: carry?.phaseDone ?? 0, skipped: carry?.phaseSkipped ?? 0 };
 
   /** Starts a run's child; resolves once it has ended, true if its partitions are materialized (done here or by the run that held its ID). */
-  const startRun = (run: PlannedRun, tally: Tally = phaseTally): Promise<boolean> => {
+  const startRun = (run: PlannedRun, tally: Tally = phaseTally, worker?: WorkerAffinity): Promise<boolean> => {
     counters.children++;
     startedThisRun++;
     runningPartitions += run.days;
-    const p: Promise<boolean> = runChildWaitingOutConflicts(() => runChild(run, nodeById.get(run.flow) as FlowNode, graph, input.source, input.heartbeatTimeoutSeconds, input.ingestTaskQueue), {
+    const child = () => runChild(run, nodeById.get(run.flow) as FlowNode, graph, input.source, input.heartbeatTimeoutSeconds, input.ingestTaskQueue, worker);
+    const p: Promise<boolean> = runChildWaitingOutConflicts(child, {
       maxWaitSeconds: input.conflictWaitSeconds ?? DEFAULT_CONFLICT_WAIT_SECONDS,
       stillNeeded: () => stillNeeded(run),
     })
@@ -283,15 +291,22 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
           ? phaseName
           : usedPhases.map((p, j) => `${PHASES[p].name} window ${Math.min(lanes[j].window + 1, windows.length)} of ${windows.length}`).join(', ');
       phaseName = 'pipeline';
+      // Each window's work on one worker, which holds what it reads (window-routes.ts).
+      const routes = patched(WORKER_AFFINITY_PATCH) ? new WindowRoutes() : undefined;
       const outcome = await runLanes({
         windows,
         usedPhases,
         concurrency: input.concurrency,
         lanes,
         planAhead: patched(PLAN_AHEAD_PATCH),
-        draft: (part, assumed) => draftPart(part.phase, part.from, part.to, assumed),
+        draft: async (part, assumed) => {
+          const plan = await draftPart(part.phase, part.from, part.to, assumed);
+          routes?.planned(plan.worker);
+          return plan;
+        },
         adopt: (plan, lane) => adoptPlan(plan, lane),
-        start: (run, lane) => startRun(run, lane),
+        // A lane runs one window at a time: its runs are that window's, and go to its worker.
+        start: (run, lane) => startRun(run, lane, routes?.routeOf(lane.window)),
         running: () => inFlight.size,
         stopped: () => stopped,
         paused: () => paused,

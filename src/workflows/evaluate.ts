@@ -3,6 +3,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { EvaluateInput, type EvaluationRef } from '../contracts';
 import { parseInput } from '../core/failures';
+import { onAffinityWorker } from './affinity';
 import { ACTIVITY_OPTIONS, activityOptionsFor, cancelledIfWorkerLost, runSummary } from './common';
 
 const { evaluateFeatures } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
@@ -10,7 +11,8 @@ const { evaluateFeatures } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 /** Scores each feature set (information coefficients) and stores the per-day rows. */
 export async function evaluate(rawInput: EvaluateInput): Promise<EvaluationRef> {
   const input = parseInput(EvaluateInput, rawInput, 'evaluate');
+  const summary = `score ${runSummary({ flow: 'evaluate', ...input })}`;
   return cancelledIfWorkerLost(
-    evaluateFeatures.executeWithOptions({ ...activityOptionsFor(input), summary: `score ${runSummary({ flow: 'evaluate', ...input })}` }, [input]),
+    onAffinityWorker(input.affinity, (route) => evaluateFeatures.executeWithOptions({ ...activityOptionsFor(input), ...route, summary }, [input])),
   );
 }

@@ -3,6 +3,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FeaturesInput, type FeatureRef } from '../contracts';
 import { parseInput } from '../core/failures';
+import { onAffinityWorker } from './affinity';
 import { ACTIVITY_OPTIONS, activityOptionsFor, cancelledIfWorkerLost, runSummary } from './common';
 
 const { computeFeatures } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
@@ -10,10 +11,8 @@ const { computeFeatures } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 /** Computes and stores the algorithm's features for the range (its upstream partitions must be materialized). */
 export async function features(rawInput: FeaturesInput): Promise<FeatureRef> {
   const input = parseInput(FeaturesInput, rawInput, 'features');
+  const summary = `compute ${runSummary({ flow: `features-${input.algorithm}`, ...input })}`;
   return cancelledIfWorkerLost(
-    computeFeatures.executeWithOptions(
-      { ...activityOptionsFor(input), summary: `compute ${runSummary({ flow: `features-${input.algorithm}`, ...input })}` },
-      [input],
-    ),
+    onAffinityWorker(input.affinity, (route) => computeFeatures.executeWithOptions({ ...activityOptionsFor(input), ...route, summary }, [input])),
   );
 }

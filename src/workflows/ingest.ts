@@ -3,6 +3,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { IngestInput, type PartitionRef } from '../contracts';
 import { parseInput } from '../core/failures';
+import { onAffinityWorker } from './affinity';
 import { ACTIVITY_OPTIONS, activityOptionsFor, cancelledIfWorkerLost, runSummary } from './common';
 
 const { ingestCandles } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
@@ -12,10 +13,8 @@ export async function ingest(rawInput: IngestInput): Promise<PartitionRef> {
   const input = parseInput(IngestInput, rawInput, 'ingest');
   // Routed to the ingest queue only when the input names one: older runs replay as they ran.
   const queue = input.activityTaskQueue ? { taskQueue: input.activityTaskQueue } : {};
+  const summary = `fetch + upsert ${runSummary({ flow: 'ingest', ...input })}`;
   return cancelledIfWorkerLost(
-    ingestCandles.executeWithOptions(
-      { ...activityOptionsFor(input), ...queue, summary: `fetch + upsert ${runSummary({ flow: 'ingest', ...input })}` },
-      [input],
-    ),
+    onAffinityWorker(input.affinity, (route) => ingestCandles.executeWithOptions({ ...activityOptionsFor(input), ...queue, ...route, summary }, [input])),
   );
 }

@@ -19,6 +19,7 @@ import { activityInputs, patchMarkers } from '../helpers/history';
 import { WINDOWED_PHASES_PATCH } from '../../src/workflows/windows';
 import { BACKFILL_FLOW_GRAPH_PATCH } from '../../src/workflows/backfill';
 import { FLOW_GRAPH } from '../../src/flows/registry';
+import { WORKER_AFFINITY_PATCH } from '../../src/workflows/window-routes';
 import { PLAN_AHEAD_PATCH } from '../../src/workflows/lanes';
 import type { PlanBackfillInput } from '../../src/activities/backfill';
 
@@ -275,7 +276,12 @@ describe('backfill on a real dev server', () => {
     expect(maxOverlap(kids)).toBeLessThanOrEqual(3);
     // The first run chose the pipeline (patch marker) and its continue-as-new chain kept it.
     const firstRun = await stack.client.workflow.getHandle(backfillWorkflowId(input), handle.firstExecutionRunId).fetchHistory();
-    expect(patchMarkers(firstRun.events ?? [])).toEqual([expect.stringContaining(BACKFILL_FLOW_GRAPH_PATCH), expect.stringContaining(WINDOWED_PHASES_PATCH), expect.stringContaining(PLAN_AHEAD_PATCH)]);
+    expect(patchMarkers(firstRun.events ?? [])).toEqual([
+      expect.stringContaining(BACKFILL_FLOW_GRAPH_PATCH),
+      expect.stringContaining(WINDOWED_PHASES_PATCH),
+      expect.stringContaining(WORKER_AFFINITY_PATCH),
+      expect.stringContaining(PLAN_AHEAD_PATCH),
+    ]);
     // Lanes planned a window while the upstream lane was still writing it (assuming its runs).
     const plans = activityInputs(firstRun.events ?? [], 'planBackfill') as PlanBackfillInput[];
     expect(plans.some((p) => p.flows.includes('evaluate') && (p.assumed ?? []).some((a) => a.flow.startsWith('features-')))).toBe(true);

@@ -105,12 +105,18 @@ describe('ingest and compute on separate task queues', () => {
     const computeQueue = `${stack.config.taskQueue}-compute`;
     const config = { ...stack.config, taskQueue: computeQueue, workerRole: 'compute' as const, ingestTaskQueue: ingestQueue };
     const workers = await createWorkers({ config, connection: server.nativeConnection, db: stack.db, sources: defaultSources({ symbols: TEST_SYMBOLS }), workflowBundle: testWorkflowBundle() });
-    expect(workers.map((w) => w.options.taskQueue)).toEqual([computeQueue]);
+    expect(workers.map((w) => w.options.taskQueue)).toEqual([computeQueue, expect.stringMatching(new RegExp(`^${computeQueue}/worker/`))]);
+    // Its own queue (worker affinity) hosts the same activities, ingest not among them.
+    expect([...workers[1].options.activities.keys()].sort()).toEqual([...workers[0].options.activities.keys()].sort());
     expect([...workers[0].options.activities.keys()].sort()).toEqual(['computeFeatures', 'dayIsCurrent', 'evaluateFeatures', 'planBackfill', 'resolveFlowGraph', 'scheduledDaysStatus']);
     const input: PipelineInput = { symbol: 'ADA-USD', date: '2024-02-07', ingestTaskQueue: ingestQueue };
+    // The process's own-queue worker runs beside it (a pipeline sends it nothing), and stops with it.
+    const ownQueue = workers[1].run();
     const result = await workers[0].runUntil(
       stack.client.workflow.execute('pipeline', { taskQueue: computeQueue, workflowId: pipelineWorkflowId('ADA-USD', '2024-02-07'), args: [input] }),
     );
+    workers[1].shutdown();
+    await ownQueue;
     expect(evaluationRefOf(PipelineResult.parse(result)).rows).toBeGreaterThan(0);
     const ingest = await activityPlacement(stack.client, flowWorkflowId('ingest', 'ADA-USD', '2024-02-07', '2024-02-07'));
     expect(ingest).toEqual([{ activity: 'ingestCandles', queue: ingestQueue, identity: INGEST_IDENTITY }]);
