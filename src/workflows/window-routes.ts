@@ -2,10 +2,11 @@
  * Which worker a backfill window's work goes to (patch {@link WORKER_AFFINITY_PATCH}). Every
  * planning activity reports the queue of the worker that ran it (`BackfillPlan.worker`); the
  * workers seen in the last {@link RECENT_PLANS} plans are the live ones. A window is given to
- * one of them, in turn by window number, the first time one of its runs starts, and keeps it:
- * the ingest, features and evaluation of its days all run on that worker, which holds what they
- * read in its partition cache. A worker that stops planning (it is gone) drops out of the turn
- * after a few plans; its windows already given fall back to the shared queue (`affinity.ts`).
+ * one of them, in turn by window number, the first time one of its runs starts, and keeps it
+ * while that worker is live: the ingest, features and evaluation of its days all run there, and
+ * that worker holds what they read in its partition cache. A worker that stops planning (it is
+ * gone) drops out of the turn after a few plans and its windows move to a live one; activities
+ * already sent to it fall back to the shared queue (`affinity.ts`).
  *
  * Deterministic: built only from recorded activity results and window numbers. Not carried
  * across continue-as-new: the next run gives the windows in flight out again (at worst a
@@ -17,7 +18,7 @@ import type { WorkerAffinity } from '../activities/deps';
 export const WORKER_AFFINITY_PATCH = 'backfill-worker-affinity';
 
 /** How many recent plans' workers count as live. */
-export const RECENT_PLANS = 12;
+export const RECENT_PLANS = 8;
 
 /** The workers of recent plans, and the worker each window was given. */
 export class WindowRoutes {
@@ -31,12 +32,16 @@ export class WindowRoutes {
     if (this.recent.length > RECENT_PLANS) this.recent.shift();
   }
 
-  /** The worker of window `w`: the one it was given, else the next live worker in turn; none when no worker has a queue. */
+  /**
+   * The worker of window `w`: the one it was given while that worker is still live, else the next
+   * live worker in turn (a window whose worker is gone moves, so its later runs stop waiting on a
+   * dead queue); none when no worker has a queue of its own.
+   */
   routeOf(w: number): WorkerAffinity | undefined {
-    const given = this.byWindow.get(w);
-    if (given) return given;
     const live = [...new Map(this.recent.map((r) => [r.taskQueue, r])).values()].sort((a, b) => a.taskQueue.localeCompare(b.taskQueue));
-    if (!live.length) return undefined;
+    const given = this.byWindow.get(w);
+    if (given && live.some((r) => r.taskQueue === given.taskQueue)) return given;
+    if (!live.length) return given;
     const route = live[w % live.length];
     this.byWindow.set(w, route);
     return route;
