@@ -49,9 +49,10 @@ const TAGS: Record<string, string> = {
   v8: "backfill with patch 'backfill-plan-ahead': a lane plans its next window while its current one runs, counting the upstream lane's runs still in flight as materialized, and plans again if one of them failed",
   v9: "flows as one declared graph (patches 'pipeline-flow-graph' and 'backfill-flow-graph'): a pipeline or backfill resolves the worker's active graph once when it starts (activity resolveFlowGraph, recorded) and runs exactly that graph; results keyed by flow; feature flow E added; D's ledger per scored flow",
   v10: 'the schedule starts scheduledRun: every UTC day since the previous weekday slot plus missing days of its catch-up window, each through the daily pipeline (pipeline itself unchanged)',
+  v11: "backfill with patch 'backfill-worker-affinity': each window's activities are sent to the queue of one worker (reported by the planning activity); flows take an optional affinity and fall back to their own queue after a schedule-to-start timeout",
 };
 /** The tag new recordings get unless `--tag` says otherwise: the current workflow code. */
-const CURRENT_TAG = 'v10';
+const CURRENT_TAG = 'v11';
 
 const DAY = '2024-01-15';
 
@@ -392,6 +393,41 @@ const SCENARIOS: Scenario[] = [
         return [{ workflowId: action.workflowId, runId: action.firstExecutionRunId }];
       } finally {
         await handle.delete();
+      }
+    },
+  },
+  {
+    name: 'backfill-worker-affinity',
+    covers:
+      "evaluate backfill with upstream over 4 days in 2-day windows on a worker process polling a queue of its own (patch backfill-worker-affinity: each window's ingest, features and evaluation are sent to that queue); part child-fallback: features C with an affinity queue nobody polls, its activity timing out schedule-to-start after 1 s and running on the shared queue",
+    unavailable: () => (sourceFileExists('src/workflows/window-routes.ts') ? undefined : 'src/workflows/window-routes.ts has not landed yet'),
+    run: async ({ ok }) => {
+      const { NativeConnection } = await import('@temporalio/worker');
+      const { createWorkers } = await import('../src/worker');
+      const { backfillWorkflowId } = await import('../src/workflows/backfill-api');
+      // Its own shared queue, served by workers as `npm run worker` creates them (with their own queue).
+      const taskQueue = `${ok.config.taskQueue}-affinity`;
+      const connection = await NativeConnection.connect({ address: ok.env.address });
+      const workflowBundle = { codePath: process.env.FEATUREFLOW_TEST_WORKFLOW_BUNDLE as string };
+      const workers = await createWorkers({ config: { ...ok.config, taskQueue }, connection, db: ok.db, sources: { synthetic: syntheticSource }, workflowBundle });
+      const running = Promise.all(workers.map((w) => w.run()));
+      try {
+        const input: BackfillInput = { symbols: ['SOL-USD'], flows: ['evaluate'], from: '2024-05-01', to: '2024-05-04', withUpstream: true, chunkDays: 2, windowDays: 2 };
+        const backfillId = backfillWorkflowId(input);
+        const result = (await ok.client.workflow.execute('backfill', { taskQueue, workflowId: backfillId, args: [input] })) as { status: string };
+        if (result.status !== 'completed') throw new Error(`backfill-worker-affinity: expected completed, got ${JSON.stringify(result)}`);
+        const childId = flowWorkflowId('features-c', 'SOL-USD', '2024-05-05', '2024-05-05');
+        await ok.client.workflow.execute('ingest', { taskQueue, workflowId: flowWorkflowId('ingest', 'SOL-USD', '2024-05-05', '2024-05-05'), args: [{ symbol: 'SOL-USD', from: '2024-05-05', to: '2024-05-05' }] });
+        await ok.client.workflow.execute('features', {
+          taskQueue,
+          workflowId: childId,
+          args: [{ symbol: 'SOL-USD', from: '2024-05-05', to: '2024-05-05', algorithm: 'c', affinity: { taskQueue: `${taskQueue}/worker/gone/00000000`, waitSeconds: 1 } }],
+        });
+        return [{ workflowId: backfillId }, { workflowId: childId, part: 'child-fallback' }];
+      } finally {
+        for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+        await running;
+        await connection.close();
       }
     },
   },
