@@ -185,6 +185,8 @@ export const PartitionRef = z.object({
       degradedDays: z.array(IsoDate),
     })
     .optional(),
+  /** Set when the activity waited in vain on a worker's own queue (that worker is gone) and ran on the shared one: the backfill stops routing there. */
+  affinityMissed: z.string().min(1).max(200).optional(),
 });
 export type PartitionRef = z.infer<typeof PartitionRef>;
 
@@ -210,6 +212,8 @@ export const FeatureRef = z.object({
   algorithm: AlgorithmId,
   version: z.string().min(1),
   ...MaterializedRange,
+  /** Set when the activity waited in vain on a worker's own queue (that worker is gone) and ran on the shared one: the backfill stops routing there. */
+  affinityMissed: z.string().min(1).max(200).optional(),
 });
 export type FeatureRef = z.infer<typeof FeatureRef>;
 
@@ -253,6 +257,8 @@ export const EvaluationRef = z.object({
   scores: z.array(AlgorithmScore),
   /** The algorithm with the highest mean |rank IC| over the range, among those scored. */
   winner: AlgorithmId,
+  /** Set when the activity waited in vain on a worker's own queue (that worker is gone) and ran on the shared one: the backfill stops routing there. */
+  affinityMissed: z.string().min(1).max(200).optional(),
 });
 export type EvaluationRef = z.infer<typeof EvaluationRef>;
 

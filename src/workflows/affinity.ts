@@ -14,11 +14,11 @@ import { ActivityFailure, CancellationScope, log, TimeoutFailure, type ActivityO
 import type { ActivityAffinity } from '../contracts';
 
 /**
- * How long an activity waits on a worker's own queue before it runs on the shared one: as long
- * as a dead worker's running activity waits for its missed heartbeats (DEFAULT_HEARTBEAT_TIMEOUT_SECONDS).
- * A live worker takes its tasks at once: it has activity slots for the backfill's children.
+ * How long an activity waits on a worker's own queue before it runs on the shared one. A live
+ * worker takes its tasks at once (its own queue has activity slots of its own); one that is
+ * busier than its slots only loses the cache for that activity by the fallback.
  */
-export const AFFINITY_WAIT_SECONDS = 10;
+export const AFFINITY_WAIT_SECONDS = 5;
 
 /** Did the activity time out waiting in a task queue (no worker took it)? */
 function notTakenInTime(err: unknown): boolean {
@@ -28,15 +28,19 @@ function notTakenInTime(err: unknown): boolean {
 /**
  * Runs `execute` with the options of `affinity` (the worker's queue and a schedule-to-start
  * timeout); if no worker took it in time, runs it again with no routing (the caller's own
- * queue). Without an affinity, runs it once as given.
+ * queue) and says so in the result (`affinityMissed`). Without an affinity, runs it once as given.
  */
-export async function onAffinityWorker<T>(affinity: ActivityAffinity | undefined, execute: (route: Partial<ActivityOptions>) => Promise<T>): Promise<T> {
+export async function onAffinityWorker<T extends object>(
+  affinity: ActivityAffinity | undefined,
+  execute: (route: Partial<ActivityOptions>) => Promise<T>,
+): Promise<T & { affinityMissed?: string }> {
   if (!affinity) return execute({});
   try {
     return await execute({ taskQueue: affinity.taskQueue, scheduleToStartTimeout: affinity.waitSeconds * 1000 });
   } catch (err) {
     if (!notTakenInTime(err) || CancellationScope.current().consideredCancelled) throw err;
     log.warn(`no worker took the activity from ${affinity.taskQueue} within ${affinity.waitSeconds} s (that worker is gone?); running it on the flow's own task queue`);
-    return execute({});
+    // Said in the result, so the backfill that routed here stops sending work to that queue.
+    return { ...(await execute({})), affinityMissed: affinity.taskQueue };
   }
 }

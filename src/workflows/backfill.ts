@@ -92,7 +92,7 @@ async function runChild(
   heartbeatTimeoutSeconds?: number,
   ingestTaskQueue?: string,
   worker?: WorkerAffinity,
-): Promise<void> {
+): Promise<string | undefined> {
   const range = { symbol: run.symbol, from: run.from, to: run.to };
   const hb = heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds } : {};
   // The window's worker (window-routes.ts), for the activities it hosts; left out when none, as before it existed.
@@ -102,18 +102,18 @@ async function runChild(
       const src = source ?? 'synthetic';
       // A run's ingest queue (rate-limited ingest workers) wins over the window's worker.
       const queue = ingestTaskQueue ? { activityTaskQueue: ingestTaskQueue } : worker?.hostsIngest ? affinity : {};
-      await executeChild(ingest, { args: [{ ...range, ...hb, ...queue, source: src }], ...childOptions({ flow: run.flow, ...range, source: src }) });
-      return;
+      const ref = await executeChild(ingest, { args: [{ ...range, ...hb, ...queue, source: src }], ...childOptions({ flow: run.flow, ...range, source: src }) });
+      return ref.affinityMissed;
     }
     case 'evaluate': {
       const algorithms = (run.targets ?? evaluatedFlows(graph, node).map(algorithmOf)) as Array<FeaturesInput['algorithm']>;
-      await executeChild(evaluate, { args: [{ ...range, ...hb, ...affinity, algorithms }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
-      return;
+      const ref = await executeChild(evaluate, { args: [{ ...range, ...hb, ...affinity, algorithms }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
+      return ref.affinityMissed;
     }
     case 'features': {
       const algorithm = algorithmOf(node) as FeaturesInput['algorithm'];
-      await executeChild(features, { args: [{ ...range, ...hb, ...affinity, algorithm }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
-      return;
+      const ref = await executeChild(features, { args: [{ ...range, ...hb, ...affinity, algorithm }], ...childOptions({ flow: run.flow, ...range, codeVersion: run.codeVersion }) });
+      return ref.affinityMissed;
     }
   }
 }
@@ -206,12 +206,19 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
   type Tally = { done: number; skipped: number };
   const phaseTally: Tally = { done: carry?.phaseDone ?? 0, skipped: carry?.phaseSkipped ?? 0 };
 
+  /** Where each window's work goes (windowed backfills with worker affinity; set below). */
+  let routes: WindowRoutes | undefined;
+
   /** Starts a run's child; resolves once it has ended, true if its partitions are materialized (done here or by the run that held its ID). */
   const startRun = (run: PlannedRun, tally: Tally = phaseTally, worker?: WorkerAffinity): Promise<boolean> => {
     counters.children++;
     startedThisRun++;
     runningPartitions += run.days;
-    const child = () => runChild(run, nodeById.get(run.flow) as FlowNode, graph, input.source, input.heartbeatTimeoutSeconds, input.ingestTaskQueue, worker);
+    const child = async () => {
+      const missed = await runChild(run, nodeById.get(run.flow) as FlowNode, graph, input.source, input.heartbeatTimeoutSeconds, input.ingestTaskQueue, worker);
+      // Its activity waited in vain on that worker's queue: the worker is gone, route around it.
+      if (missed) routes?.missed(missed);
+    };
     const p: Promise<boolean> = runChildWaitingOutConflicts(child, {
       maxWaitSeconds: input.conflictWaitSeconds ?? DEFAULT_CONFLICT_WAIT_SECONDS,
       stillNeeded: () => stillNeeded(run),
@@ -292,7 +299,7 @@ export async function backfill(rawInput: BackfillInput): Promise<BackfillResult>
           : usedPhases.map((p, j) => `${PHASES[p].name} window ${Math.min(lanes[j].window + 1, windows.length)} of ${windows.length}`).join(', ');
       phaseName = 'pipeline';
       // Each window's work on one worker, which holds what it reads (window-routes.ts).
-      const routes = patched(WORKER_AFFINITY_PATCH) ? new WindowRoutes() : undefined;
+      routes = patched(WORKER_AFFINITY_PATCH) ? new WindowRoutes() : undefined;
       const outcome = await runLanes({
         windows,
         usedPhases,

@@ -32,4 +32,19 @@ describe('WindowRoutes', () => {
     expect(routes.routeOf(1)).toEqual(a);
     expect(routes.routeOf(5)).toEqual(a);
   });
+
+  it('stops routing to a queue where an activity waited in vain, at once; with no live worker left, routes nowhere', () => {
+    const routes = new WindowRoutes();
+    routes.planned(a);
+    routes.planned(b);
+    expect(routes.routeOf(0)).toEqual(a);
+    routes.missed(a.taskQueue);
+    expect(routes.routeOf(0)).toEqual(b);
+    // Plans that were already on their way from the gone worker do not bring it back.
+    routes.planned(a);
+    expect(routes.routeOf(2)).toEqual(b);
+    routes.missed(b.taskQueue);
+    expect(routes.routeOf(0)).toBeUndefined();
+    expect(routes.routeOf(3)).toBeUndefined();
+  });
 });

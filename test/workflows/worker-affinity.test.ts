@@ -126,7 +126,10 @@ describe('worker affinity', () => {
       workflowId,
       args: [{ symbol: 'ETH-USD', from: '2024-02-01', to: '2024-02-01', algorithm: 'c', affinity: { taskQueue: gone, waitSeconds: 1 } }],
     });
-    expect(FeatureRef.parse(await handle.result()).rows).toBe(1440);
+    const ref = FeatureRef.parse(await handle.result());
+    expect(ref.rows).toBe(1440);
+    // Said in the result, so a backfill stops routing to that queue.
+    expect(ref.affinityMissed).toBe(gone);
 
     const placed = await placements(stack.client, workflowId);
     expect(placed.map((p) => [p.queue, p.identity === '' ? 'not started' : 'started'])).toEqual([
