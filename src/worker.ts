@@ -101,8 +101,27 @@ async function workerDatabase(options: CreateWorkerOptions): Promise<WorkerDatab
   return {
     identity: await readDatabaseIdentity(options.db),
     description: options.db.description,
-    // The SDK's default identity, set explicitly so the check's message names the same one.
-    worker: options.overrides?.identity ?? `${process.pid}@${os.hostname()}`,
+    worker: workerIdentity(options),
+  };
+}
+
+/** The worker's Temporal identity: the SDK's default, set explicitly so the database check's message names the same one. */
+function workerIdentity(options: CreateWorkerOptions): string {
+  return options.overrides?.identity ?? `${process.pid}@${os.hostname()}`;
+}
+
+/** Options every activity-only worker shares (ingest queue, a process's own queue): drain, heartbeat flushes, identity, interceptors. */
+async function activityWorkerOptions(options: CreateWorkerOptions): Promise<Partial<WorkerOptions>> {
+  const database = await workerDatabase(options);
+  return {
+    connection: options.connection,
+    namespace: options.config.temporal.namespace,
+    maxConcurrentActivityTaskExecutions: options.config.maxConcurrentActivities,
+    shutdownGraceTime: '10 seconds',
+    maxHeartbeatThrottleInterval: '2 seconds',
+    defaultHeartbeatThrottleInterval: '2 seconds',
+    identity: database.worker,
+    interceptors: { activity: [databaseIdentityInterceptors(database), activityLogInterceptors] },
   };
 }
 
@@ -125,20 +144,13 @@ function versioningOptions(config: Config): Pick<WorkerOptions, 'workerDeploymen
  */
 export async function createIngestWorker(options: CreateWorkerOptions, ingestTaskQueue: string): Promise<Worker> {
   const { config } = options;
-  const database = await workerDatabase(options);
   const { ingestCandles } = createActivities({ db: options.db, sources: options.sources ?? buildSources(config), quality: config.quality });
   return Worker.create({
+    ...(await activityWorkerOptions(options)),
     connection: options.connection,
-    namespace: config.temporal.namespace,
     taskQueue: ingestTaskQueue,
     activities: { ingestCandles },
-    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     ...(config.ingestMaxPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: config.ingestMaxPerSecond } : {}),
-    shutdownGraceTime: '10 seconds',
-    maxHeartbeatThrottleInterval: '2 seconds',
-    defaultHeartbeatThrottleInterval: '2 seconds',
-    identity: database.worker,
-    interceptors: { activity: [databaseIdentityInterceptors(database), activityLogInterceptors] },
     ...versioningOptions(config),
     ...options.overrides,
   });
@@ -150,20 +162,7 @@ export async function createIngestWorker(options: CreateWorkerOptions, ingestTas
  * activities here, so they read what this process wrote (`src/temporal/worker-affinity.ts`).
  */
 async function createAffinityWorker(options: CreateWorkerOptions & { readonly affinity: WorkerAffinity }, activities: WorkerOptions['activities']): Promise<Worker> {
-  const { config } = options;
-  const database = await workerDatabase(options);
-  return Worker.create({
-    connection: options.connection,
-    namespace: config.temporal.namespace,
-    taskQueue: options.affinity.taskQueue,
-    activities,
-    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
-    shutdownGraceTime: '10 seconds',
-    maxHeartbeatThrottleInterval: '2 seconds',
-    defaultHeartbeatThrottleInterval: '2 seconds',
-    identity: database.worker,
-    interceptors: { activity: [databaseIdentityInterceptors(database), activityLogInterceptors] },
-  });
+  return Worker.create({ ...(await activityWorkerOptions(options)), connection: options.connection, taskQueue: options.affinity.taskQueue, activities });
 }
 
 /**
@@ -175,7 +174,7 @@ async function createAffinityWorker(options: CreateWorkerOptions & { readonly af
 export async function createWorkers(options: CreateWorkerOptions): Promise<Worker[]> {
   const { config } = options;
   const workers: Worker[] = [];
-  const affinity = options.affinity ?? workerAffinityOf(config, (await workerDatabase(options)).worker);
+  const affinity = options.affinity ?? workerAffinityOf(config, workerIdentity(options));
   if (config.workerRole !== 'ingest') {
     // Compute workers leave ingestCandles unregistered: ingest runs only where it is rate-limited.
     const { ingestCandles: _ingest, ...compute } = activitiesOf({ ...options, affinity });
