@@ -1,7 +1,8 @@
 /**
- * The PostgreSQL hot path, mirroring `sqlite-fast.ts`: a partition's rows go in with one binary
- * COPY inside the partition's transaction, and column reads come back with one binary COPY of
- * a query, both straight between typed arrays and the wire (see `pg-copy-binary.ts`).
+ * The PostgreSQL hot path, mirroring `sqlite-fast.ts`: a partition (one day row of
+ * `<table>_days`, see `pg-day-layout.ts`) goes in with one binary COPY inside the partition's
+ * transaction, and column reads come back with one binary COPY of a query over day rows, both
+ * straight between typed arrays and the wire (see `pg-copy-binary.ts`).
  *
  * A partition write is ONE round trip (`pg-script.ts`): a single simple-query message holds
  * begin, the advisory lock, the delete, the COPY (its data sent right behind it), the ledger
@@ -13,8 +14,9 @@
  */
 import type { Pool, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { DAY_MS, dayStartMs } from '../core/dates';
-import { decodeCopyColumns, encodeCopyRows, type BinaryColumnKind } from './pg-copy-binary';
+import { DAY_MS, dayOf, dayStartMs } from '../core/dates';
+import { decodeCopyDays, encodeCopyDay, type BinaryColumnKind } from './pg-copy-binary';
+import { dayTableOf } from './pg-day-layout';
 import { runScript } from './pg-script';
 import type { EvaluationWrite, LineageInput, SeriesWrite } from './partitions';
 import { evaluationAsset, qualityColumns, type LedgerRow } from './ledger';
@@ -54,10 +56,10 @@ function float(value: number | null): string {
 /** The statements of one partition write, up to and including its COPY, then the ledger and commit. */
 function writeScript(client: PoolClient, w: SeriesWrite, columns: readonly string[], rows: number): string {
   const lit = (value: string): string => client.escapeLiteral(value);
-  const start = dayStartMs(w.partition);
+  const days = quote(dayTableOf(w.table));
   return transactionScript(client, w.table, w, rows, [
-    `delete from ${quote(w.table)} where symbol = ${lit(w.symbol)} and ts >= ${numeric(start)} and ts < ${numeric(start + DAY_MS)}`,
-    `copy ${quote(w.table)} (${['symbol', ...columns].map(quote).join(', ')}) from stdin (format binary)`,
+    `delete from ${days} where symbol = ${lit(w.symbol)} and day = ${lit(w.partition)}`,
+    `copy ${days} (${['symbol', 'day', ...columns].map(quote).join(', ')}) from stdin (format binary)`,
   ]);
 }
 
@@ -155,18 +157,35 @@ async function withClient<T>(pool: Pool, work: (client: PoolClient) => Promise<T
 
 /**
  * Replaces one day of a time-series table and its ledger row atomically (lock, delete, binary
- * COPY of the new rows, ledger upsert, one transaction, one round trip). Returns the rows written.
+ * COPY of the day row, ledger upsert, one transaction, one round trip). Returns the minutes written.
  */
 export async function pgReplaceSeriesPartition(pool: Pool, w: SeriesWrite): Promise<number> {
   const columns = Object.keys(w.batch.arrays);
   const rows = columns.length ? w.batch.arrays[columns[0]].length : 0;
   const kinds: BinaryColumnKind[] = columns.map((n) => (n === 'ts' ? 'int8' : 'float8'));
-  // An empty day still goes through COPY (header and trailer only): the script stays one shape.
-  const payload = encodeCopyRows(w.batch.constants.symbol, columns.map((n) => w.batch.arrays[n]), kinds, rows);
+  assertDayInOrder(w, rows);
+  // An empty day has no row, but still goes through COPY (header and trailer only): the script stays one shape.
+  const payload = encodeCopyDay(w.batch.constants.symbol, dayStartMs(w.partition), columns.map((n) => w.batch.arrays[n]), kinds, rows);
   return withClient(pool, async (client) => {
     await runScript(client, writeScript(client, w, columns, rows), payload);
     return rows;
   });
+}
+
+/**
+ * A day row holds its minutes in time order, all on its day: reads rely on it (they keep a
+ * range by scanning `ts`), and a minute of another day would hide from that day's reads.
+ */
+function assertDayInOrder(w: SeriesWrite, rows: number): void {
+  const ts = w.batch.arrays.ts;
+  if (!rows) return;
+  const start = dayStartMs(w.partition);
+  let previous = start - 1;
+  for (let r = 0; r < rows; r++) {
+    if (!(ts[r] > previous)) throw new Error(`${w.table} ${w.symbol} ${w.partition}: minutes out of order at row ${r} (${ts[r]} after ${previous})`);
+    previous = ts[r];
+  }
+  if (previous >= start + DAY_MS) throw new Error(`${w.table} ${w.symbol} ${w.partition}: a minute after the day (${previous})`);
 }
 
 /** `ts` and the chosen float columns of `table` for one symbol and `fromMs <= ts < toMs`, in time order. */
@@ -178,17 +197,19 @@ export async function pgReadColumns(
   fromMs: number,
   toMs: number,
 ): Promise<{ ts: Float64Array; values: Float64Array[] }> {
+  if (!(toMs > fromMs)) return { ts: new Float64Array(0), values: columns.map(() => new Float64Array(0)) };
   const client = await pool.connect();
   try {
-    // COPY takes no bind parameters: the symbol is escaped as a literal, the bounds are integers.
+    // COPY takes no bind parameters: the symbol and days are escaped literals. Whole days come
+    // back; the decoder keeps the minutes in range.
     const query =
-      `copy (select ts, ${columns.map(quote).join(', ')} from ${quote(table)} ` +
-      `where symbol = ${client.escapeLiteral(symbol)} and ts >= ${numeric(Math.trunc(fromMs))} and ts < ${numeric(Math.trunc(toMs))} order by ts) ` +
+      `copy (select ts, ${columns.map(quote).join(', ')} from ${quote(dayTableOf(table))} ` +
+      `where symbol = ${client.escapeLiteral(symbol)} and day >= ${client.escapeLiteral(dayOf(fromMs))} and day <= ${client.escapeLiteral(dayOf(toMs - 1))} order by day) ` +
       'to stdout (format binary)';
     const chunks: Buffer[] = [];
     for await (const chunk of client.query(copyTo(query))) chunks.push(chunk as Buffer);
     client.release();
-    return decodeCopyColumns(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), columns.length);
+    return decodeCopyDays(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), columns.length, fromMs, toMs);
   } catch (err) {
     client.release(err as Error);
     throw err;

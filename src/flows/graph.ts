@@ -9,8 +9,10 @@ import type { FlowDefinition, FlowKind } from './types';
 const SQL_IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
 /** A flow name: lower case words joined by dashes, e.g. `features-c`. */
 export const FLOW_ID_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-/** Columns every time-series table has besides its values. */
-const KEY_COLUMNS = new Set(['symbol', 'ts']);
+/** Key columns of a series table (`day` keys PostgreSQL's day rows, see `src/db/pg-day-layout.ts`). */
+const KEY_COLUMNS = new Set(['symbol', 'ts', 'day']);
+/** PostgreSQL's 63-character identifiers, less the `_days_pk` its day table's key adds. */
+const MAX_TABLE_NAME = 55;
 
 /** A graph whose definitions were checked: unique ids, known upstreams, acyclic, valid identifiers. */
 export interface FlowGraph<Id extends string = string> {
@@ -38,6 +40,9 @@ export function buildFlowGraph<Id extends string>(definitions: ReadonlyArray<Flo
     if (!FLOW_ID_PATTERN.test(def.id)) throw new FlowGraphError(`flow '${def.id}': id must be lower-case words joined by '-', e.g. features-e`);
     if (byId.has(def.id)) throw new FlowGraphError(`flow '${def.id}' is declared twice`);
     if (!SQL_IDENTIFIER.test(def.asset)) throw new FlowGraphError(`flow '${def.id}': table '${def.asset}' is not a valid SQL identifier (a-z, 0-9, _)`);
+    // On PostgreSQL a table `x` is stored as `x_days`: another flow's table must not take that name.
+    if (def.asset.length > MAX_TABLE_NAME) throw new FlowGraphError(`flow '${def.id}': table '${def.asset}' is longer than ${MAX_TABLE_NAME} characters (PostgreSQL names it '<table>_days_pk' too)`);
+    if (def.asset.endsWith('_days')) throw new FlowGraphError(`flow '${def.id}': table '${def.asset}' ends in '_days', which names PostgreSQL's day rows of another table`);
     const other = assets.get(def.asset);
     if (other) throw new FlowGraphError(`flow '${def.id}': table '${def.asset}' is already the table of flow '${other}'`);
     assets.set(def.asset, def.id);

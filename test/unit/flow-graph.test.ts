@@ -43,6 +43,9 @@ describe('flow graph', () => {
     expect(bad({ asset: 'candles' })).toThrow(/flow 'features-b': table 'candles' is already the table of flow 'ingest'/);
     expect(bad({ columns: ['x', 'x'] })).toThrow(/flow 'features-b': column 'x' is declared twice/);
     expect(bad({ columns: ['ts'] })).toThrow(/column 'ts' is reserved/);
+    expect(bad({ columns: ['day'] })).toThrow(/column 'day' is reserved/);
+    expect(bad({ asset: 'features_b_days' })).toThrow(/table 'features_b_days' ends in '_days'/);
+    expect(bad({ asset: `f${'x'.repeat(55)}` })).toThrow(/longer than 55 characters/);
     expect(bad({ id: 'Features_B' as `features-${string}` })).toThrow(/flow 'Features_B': id must be/);
     expect(() => buildFlowGraph([ingestFlow(), featureFlow(featuresB), featureFlow(featuresB)])).toThrow(/flow 'features-b' is declared twice/);
     const cyclic = [ingestFlow(), { ...featureFlow(featuresB), upstream: ['features-c'] }, { ...featureFlow(featuresC), upstream: ['features-b'] }];

@@ -9,6 +9,7 @@ import * as m003 from './003_drop_row_labels';
 import * as m004 from './004_lineage';
 import * as m005 from './005_partition_quality';
 import * as m006 from './006_database_identity';
+import * as m007 from './007_postgres_day_rows';
 import type { MigrationStep } from './runner';
 
 export type { MigrationStep } from './runner';
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   { name: '004_lineage', up: m004.up },
   { name: '005_partition_quality', up: m005.up },
   { name: '006_database_identity', up: m006.up },
+  { name: '007_postgres_day_rows', up: m007.up },
 ];
