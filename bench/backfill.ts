@@ -221,22 +221,32 @@ async function runCases(fx: Fixture, rows: Measured[]): Promise<void> {
   }
 }
 
-/** Each case's seconds and worker CPU on every other stack/worker count, relative to the first. */
+/**
+ * Each case's seconds and worker CPU per partition against its references: more workers against
+ * one on the same stack, and another stack against the first stack with as many workers.
+ */
 function printRatios(rows: readonly Measured[]): void {
   const byCase = new Map<string, Measured[]>();
   for (const r of rows) {
     const key = r.label.slice(r.label.indexOf(': ') + 2);
     byCase.set(key, [...(byCase.get(key) ?? []), r]);
   }
+  // A label starts `<stack>, <n> worker(s): `.
+  const setup = (r: Measured) => r.label.slice(0, r.label.indexOf(': '));
+  const stackOf = (r: Measured) => setup(r).split(', ')[0];
+  const workersOf = (r: Measured) => setup(r).split(', ')[1];
+  const cpuPerPartition = (r: Measured) => r.workerCpu / r.partitions;
   for (const [key, group] of byCase) {
-    if (group.length < 2) continue;
-    const [base, ...others] = group;
-    for (const o of others) {
-      const cpuPerPartition = (r: Measured) => r.workerCpu / r.partitions;
-      console.log(
-        `${key}: ${o.label.slice(0, o.label.indexOf(': '))} / ${base.label.slice(0, base.label.indexOf(': '))}: time ${(o.seconds / base.seconds).toFixed(2)}x, ` +
-          `worker CPU per partition ${(cpuPerPartition(o) / cpuPerPartition(base)).toFixed(2)}x`,
-      );
+    const baseStack = stackOf(group[0]);
+    for (const o of group) {
+      const references = [group.find((r) => stackOf(r) === stackOf(o)), group.find((r) => stackOf(r) === baseStack && workersOf(r) === workersOf(o))];
+      for (const ref of new Set(references)) {
+        if (!ref || ref === o) continue;
+        console.log(
+          `${key}: ${setup(o)} / ${setup(ref)}: time ${(o.seconds / ref.seconds).toFixed(2)}x, ` +
+            `worker CPU per partition ${(cpuPerPartition(o) / cpuPerPartition(ref)).toFixed(2)}x`,
+        );
+      }
     }
   }
 }
