@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import { BackfillResult, PipelineResult, ScheduledRunResult, type BackfillInput } from '../../src/contracts';
 import { openMigratedDatabase } from '../../src/db/connect';
 import { readDatabaseIdentity } from '../../src/db/identity';
+import { dayTableOf } from '../../src/db/pg-day-layout';
 import { pipelineWorkflowId } from '../../src/core/ids';
 import { createOrUpdatePipelineSchedule } from '../../src/schedule/schedule';
 import { FLOW_GRAPH } from '../../src/flows/registry';
@@ -51,7 +52,8 @@ const SERIES_TABLES = ['candles', ...FLOW_GRAPH.flows.filter((f) => f.kind === '
   }
 
   async function wipe(symbol: string): Promise<void> {
-    for (const table of [...SERIES_TABLES, 'evaluations', 'materializations', 'materialization_inputs']) {
+    // A series' rows live in its day table (the series' own name is the minute view over it).
+    for (const table of [...SERIES_TABLES.map(dayTableOf), 'evaluations', 'materializations', 'materialization_inputs']) {
       await sql`delete from ${sql.table(table)} where symbol = ${symbol}`.execute(stack.db.kysely);
     }
   }
