@@ -3,8 +3,11 @@
  * connection, identity and task queue of its own, as `npm run worker` creates them) on one
  * shared queue. A windowed backfill sends every activity of a window (ingest, features,
  * evaluation) to one worker's queue, and the windows to both workers; an activity whose worker
- * queue nobody polls runs on the shared queue after the wait. Both histories replay.
+ * queue nobody polls runs on the shared queue after the wait; one whose worker took it and went
+ * silent (a host cut off from Temporal) gets one attempt there, then runs on the shared queue.
+ * Every history replays.
  */
+import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -140,5 +143,48 @@ describe('worker affinity', () => {
     const timedOut = (history.events ?? []).find((e) => e.activityTaskTimedOutEventAttributes);
     expect(timedOut?.activityTaskTimedOutEventAttributes?.failure?.timeoutFailureInfo?.timeoutType).toBe(2); // TIMEOUT_TYPE_SCHEDULE_TO_START
     await Worker.runReplayHistory({ workflowBundle: testWorkflowBundle() }, history, 'features-affinity-fallback');
+  });
+
+  it('an activity whose worker took it and went silent gets one attempt there, then runs on the shared queue', async () => {
+    await stack.client.workflow.execute('ingest', {
+      taskQueue: queue,
+      workflowId: flowWorkflowId('ingest', 'ETH-USD', '2024-02-02', '2024-02-02'),
+      args: [{ symbol: 'ETH-USD', from: '2024-02-02', to: '2024-02-02' }],
+    });
+    // A worker that takes the task and is never heard from again (until it is shut down).
+    const silentQueue = `${queue}/worker/silent/00000000`;
+    const silent = await Worker.create({
+      connection: connections[0],
+      namespace: stack.config.temporal.namespace,
+      taskQueue: silentQueue,
+      identity: 'silent-worker',
+      shutdownGraceTime: '1s',
+      activities: { computeFeatures: async () => Context.current().cancelled },
+    });
+    const silentRun = silent.run();
+    try {
+      const workflowId = flowWorkflowId('features-c', 'ETH-USD', '2024-02-02', '2024-02-02');
+      const handle = await stack.client.workflow.start('features', {
+        taskQueue: queue,
+        workflowId,
+        args: [{ symbol: 'ETH-USD', from: '2024-02-02', to: '2024-02-02', algorithm: 'c', heartbeatTimeoutSeconds: 2, affinity: { taskQueue: silentQueue, waitSeconds: 5 } }],
+      });
+      const ref = FeatureRef.parse(await handle.result());
+      expect(ref.rows).toBe(1440);
+      expect(ref.affinityMissed).toBe(silentQueue);
+      const placed = await placements(stack.client, workflowId);
+      // One attempt on the silent worker (Temporal's retries would all have gone to it), then the shared queue.
+      expect(placed.map((p) => [p.queue, p.identity === 'silent-worker' ? 'silent' : p.identity === '' ? 'not started' : 'live'])).toEqual([
+        [silentQueue, 'silent'],
+        [queue, 'live'],
+      ]);
+      const history = await handle.fetchHistory();
+      const timedOut = (history.events ?? []).find((e) => e.activityTaskTimedOutEventAttributes);
+      expect(timedOut?.activityTaskTimedOutEventAttributes?.failure?.timeoutFailureInfo?.timeoutType).toBe(4); // TIMEOUT_TYPE_HEARTBEAT
+      await Worker.runReplayHistory({ workflowBundle: testWorkflowBundle() }, history, 'features-affinity-silent-worker');
+    } finally {
+      silent.shutdown();
+      await silentRun;
+    }
   });
 });
