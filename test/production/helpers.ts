@@ -8,8 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
+import { sql } from 'kysely';
 import { loadConfig, PROJECT_ROOT, type Config } from '../../src/config';
 import { openDatabase } from '../../src/db/connect';
+import { dayTableOf } from '../../src/db/pg-day-layout';
+import { FLOW_GRAPH } from '../../src/flows/registry';
 import type { Db } from '../../src/db/schema';
 import { recordedServices } from '../../src/stack/processes';
 import { loadStackSettings } from '../../src/stack/settings';
@@ -22,7 +25,7 @@ const run = promisify(execFile);
  * stack's workers must serve them: FEATUREFLOW_SYNTHETIC_SYMBOLS as below when running
  * `npm run stack -- up` and the suite (.ci/run does).
  */
-export const PRODUCTION_SYMBOLS = 'BTC-USD,SOL-USD,ADA-USD,LTC-USD,XRP-USD,DOT-USD';
+export const PRODUCTION_SYMBOLS = 'BTC-USD,SOL-USD,ADA-USD,LTC-USD,XRP-USD,DOT-USD,AVAX-USD';
 
 /** Set by .ci/run once the stack is up; the suite skips without it. */
 export const PRODUCTION_ENV_FLAG = 'FEATUREFLOW_PRODUCTION_STACK';
@@ -32,7 +35,7 @@ export function productionStackEnabled(): boolean {
   if (process.env[PRODUCTION_ENV_FLAG] === '1') return true;
   console.warn(
     `\n!!! ${PRODUCTION_ENV_FLAG} is not 1: the production-stack suite is SKIPPED (export FEATUREFLOW_SYNTHETIC_SYMBOLS=${PRODUCTION_SYMBOLS}; ` +
-      `npm run stack -- up --workers 2; ${PRODUCTION_ENV_FLAG}=1 npx jest test/production; .ci/run does) !!!\n`,
+      `npm run stack -- up --workers 2; ${PRODUCTION_ENV_FLAG}=1 npx jest --runInBand test/production; .ci/run does) !!!\n`,
   );
   return false;
 }
@@ -96,5 +99,35 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Candles and every feature flow's table (from the flow registry). */
+const SERIES_TABLES = ['candles', ...FLOW_GRAPH.flows.filter((f) => f.kind === 'features').map((f) => f.asset)];
+
+/**
+ * What a clean run of `symbol` must equal: per series table the md5 of every row in time order,
+ * of the evaluations, of the ledger's checksums and of the lineage (what each partition read).
+ */
+export async function fingerprintOf(db: Db, symbol: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const table of SERIES_TABLES) {
+    const r = await sql<{ h: string | null }>`select md5(string_agg(t::text, ',' order by t.ts)) as h from ${sql.table(table)} t where t.symbol = ${symbol}`.execute(db.kysely);
+    out[table] = r.rows[0]?.h ?? '';
+  }
+  const e = await sql<{ h: string | null }>`select md5(string_agg(t::text, ',' order by t.partition, t.algorithm, t.feature, t.horizon_minutes)) as h from evaluations t where t.symbol = ${symbol}`.execute(db.kysely);
+  out.evaluations = e.rows[0]?.h ?? '';
+  const l = await sql<{ h: string | null }>`select md5(string_agg(asset || partition || checksum || rows, ',' order by asset, partition)) as h from materializations where symbol = ${symbol}`.execute(db.kysely);
+  out.ledger = l.rows[0]?.h ?? '';
+  const i = await sql<{ h: string | null }>`select md5(string_agg(asset || partition || input_asset || input_partition || input_checksum, ','
+    order by asset, partition, input_asset, input_partition)) as h from materialization_inputs where symbol = ${symbol}`.execute(db.kysely);
+  out.lineage = i.rows[0]?.h ?? '';
+  return out;
+}
+
+/** Deletes everything stored for `symbol` (a series' rows live in its day table; its own name is the minute view). */
+export async function wipeSymbol(db: Db, symbol: string): Promise<void> {
+  for (const table of [...SERIES_TABLES.map(dayTableOf), 'evaluations', 'materializations', 'materialization_inputs']) {
+    await sql`delete from ${sql.table(table)} where symbol = ${symbol}`.execute(db.kysely);
   }
 }

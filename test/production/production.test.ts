@@ -13,20 +13,17 @@ import { sql } from 'kysely';
 import { BackfillResult, PipelineResult, ScheduledRunResult, type BackfillInput } from '../../src/contracts';
 import { openMigratedDatabase } from '../../src/db/connect';
 import { readDatabaseIdentity } from '../../src/db/identity';
-import { dayTableOf } from '../../src/db/pg-day-layout';
 import { pipelineWorkflowId } from '../../src/core/ids';
 import { createOrUpdatePipelineSchedule } from '../../src/schedule/schedule';
 import { FLOW_GRAPH } from '../../src/flows/registry';
 import { partitionQuery } from '../../src/core/search-attributes';
 import { PROJECT_ROOT } from '../../src/config';
 import { backfillProgressQuery, backfillWorkflowId } from '../../src/workflows/backfill-api';
-import { connectProductionStack, eventually, productionStackEnabled, servicePid, stackCommand, stackEnv, type ProductionStack } from './helpers';
+import { connectProductionStack, eventually, fingerprintOf, productionStackEnabled, servicePid, stackCommand, stackEnv, wipeSymbol, type ProductionStack } from './helpers';
 export { PRODUCTION_SYMBOLS } from './helpers';
 
 const run = promisify(execFile);
 const enabled = productionStackEnabled();
-/** Candles and every feature flow's table (from the flow registry). */
-const SERIES_TABLES = ['candles', ...FLOW_GRAPH.flows.filter((f) => f.kind === 'features').map((f) => f.asset)];
 
 (enabled ? describe : describe.skip)('production stack: Temporal Server on PostgreSQL, data on PostgreSQL, two workers', () => {
   let stack: ProductionStack;
@@ -37,26 +34,8 @@ const SERIES_TABLES = ['candles', ...FLOW_GRAPH.flows.filter((f) => f.kind === '
     await stack?.close();
   });
 
-  /** Per table, the md5 of every row of `symbol` in time order, and the ledger's checksums: what a clean run must equal. */
-  async function fingerprint(symbol: string): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    for (const table of SERIES_TABLES) {
-      const r = await sql<{ h: string | null }>`select md5(string_agg(t::text, ',' order by t.ts)) as h from ${sql.table(table)} t where t.symbol = ${symbol}`.execute(stack.db.kysely);
-      out[table] = r.rows[0]?.h ?? '';
-    }
-    const e = await sql<{ h: string | null }>`select md5(string_agg(t::text, ',' order by t.partition, t.algorithm, t.feature, t.horizon_minutes)) as h from evaluations t where t.symbol = ${symbol}`.execute(stack.db.kysely);
-    out.evaluations = e.rows[0]?.h ?? '';
-    const l = await sql<{ h: string | null }>`select md5(string_agg(asset || partition || checksum || rows, ',' order by asset, partition)) as h from materializations where symbol = ${symbol}`.execute(stack.db.kysely);
-    out.ledger = l.rows[0]?.h ?? '';
-    return out;
-  }
-
-  async function wipe(symbol: string): Promise<void> {
-    // A series' rows live in its day table (the series' own name is the minute view over it).
-    for (const table of [...SERIES_TABLES.map(dayTableOf), 'evaluations', 'materializations', 'materialization_inputs']) {
-      await sql`delete from ${sql.table(table)} where symbol = ${symbol}`.execute(stack.db.kysely);
-    }
-  }
+  const fingerprint = (symbol: string) => fingerprintOf(stack.db, symbol);
+  const wipe = (symbol: string) => wipeSymbol(stack.db, symbol);
 
   const backfill = (input: BackfillInput) =>
     stack.client.workflow.start('backfill', { taskQueue: stack.config.taskQueue, workflowId: `${backfillWorkflowId(input)}/${Date.now()}`, args: [input] });
