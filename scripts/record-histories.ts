@@ -50,9 +50,10 @@ const TAGS: Record<string, string> = {
   v9: "flows as one declared graph (patches 'pipeline-flow-graph' and 'backfill-flow-graph'): a pipeline or backfill resolves the worker's active graph once when it starts (activity resolveFlowGraph, recorded) and runs exactly that graph; results keyed by flow; feature flow E added; D's ledger per scored flow",
   v10: 'the schedule starts scheduledRun: every UTC day since the previous weekday slot plus missing days of its catch-up window, each through the daily pipeline (pipeline itself unchanged)',
   v11: "backfill with patch 'backfill-worker-affinity': each window's activities are sent to the queue of one worker (reported by the planning activity); flows take an optional affinity and fall back to their own queue after a schedule-to-start timeout",
+  v12: "flows with patch 'affinity-one-attempt': an activity on a worker's own queue gets one attempt (no Temporal retries there), then runs on the flow's own queue with its retry policy when that attempt failed in a way the policy retries",
 };
 /** The tag new recordings get unless `--tag` says otherwise: the current workflow code. */
-const CURRENT_TAG = 'v11';
+const CURRENT_TAG = 'v12';
 
 const DAY = '2024-01-15';
 
