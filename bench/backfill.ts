@@ -167,27 +167,27 @@ function print(rows: readonly Measured[]): void {
 }
 
 /**
- * BENCH_BACKFILL_REPEAT=N runs the with-upstream case N times (each on a fresh database and fresh
- * workers) and keeps the run of median time: on a shared 2-core host one run of the same code
+ * BENCH_BACKFILL_REPEAT=N runs the with-upstream case N times per worker count (each on a fresh
+ * database and fresh workers) and keeps the run of median time: on a shared 2-core host one run of the same code
  * varied by ±15 % (PostgreSQL checkpoints, neighbours), more than the differences measured.
  */
 const REPEAT = Number(process.env.BENCH_BACKFILL_REPEAT ?? 1);
 
-/** Runs `once` n times, prints every run, returns the run of median seconds, labelled so. */
-async function medianOf(n: number, once: () => Promise<Measured>): Promise<Measured> {
-  if (n <= 1) return once();
-  const runs: Measured[] = [];
-  for (let i = 0; i < n; i++) {
-    runs.push(await once());
-    console.log(`  run ${i + 1} of ${n}: ${runs[i].label}: ${runs[i].seconds.toFixed(2)} s, worker CPU ${runs[i].workerCpu.toFixed(1)} s, server CPU ${runs[i].serverCpu.toFixed(1)} s`);
-  }
-  const median = [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor((n - 1) / 2)];
-  return { ...median, label: `${median.label} (median of ${n})` };
+/** Prints one run of a repeated case. */
+function printRun(i: number, n: number, r: Measured): void {
+  console.log(`  run ${i + 1} of ${n}: ${r.label}: ${r.seconds.toFixed(2)} s, worker CPU ${r.workerCpu.toFixed(1)} s, server CPU ${r.serverCpu.toFixed(1)} s`);
 }
 
-/** The cases on one target with one worker count. */
+/** The run of median seconds of `runs`, labelled so (the only run when there is one). */
+function median(runs: readonly Measured[]): Measured {
+  if (runs.length === 1) return runs[0];
+  const m = [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor((runs.length - 1) / 2)];
+  return { ...m, label: `${m.label} (median of ${runs.length})` };
+}
+
+/** The cases other than with-upstream on one target with one worker count. */
 async function runCases(fx: Fixture, rows: Measured[]): Promise<void> {
-  const cases = (process.env.BENCH_BACKFILL_CASES ?? 'chunks,k1,upstream').split(',');
+  const cases = CASES;
   // Each K once: the default chunk size may be one of the others (62 is both today).
   const ks = [...new Set((process.env.BENCH_BACKFILL_KS ?? `7,15,${DEFAULT_CHUNK_DAYS},62`).split(',').map(Number))];
   const concurrency = Number(process.env.BENCH_BACKFILL_CONCURRENCY ?? 4);
@@ -205,18 +205,39 @@ async function runCases(fx: Fixture, rows: Measured[]): Promise<void> {
     rows.push(await measure(fx, 'features-c 365 d, K=1', { symbols: [SYMBOL], flows: ['features-c'], from, to: to365, chunkDays: 1, concurrency }, ingest365));
     print(rows.slice(-1));
   }
-  if (cases.includes('upstream')) {
-    const from10 = '2015-01-01';
-    const days = Number(process.env.BENCH_BACKFILL_UPSTREAM_DAYS ?? 3650);
-    const to10 = addDays(from10, days - 1);
-    const k = Number(process.env.BENCH_BACKFILL_UPSTREAM_K ?? DEFAULT_CHUNK_DAYS);
-    const label = `with-upstream ${days.toLocaleString('en-US')} d (ingest+B+C+D), K=${k}${k === DEFAULT_CHUNK_DAYS ? ' (default)' : ''}`;
-    const warmupDays = Number(process.env.BENCH_BACKFILL_WARMUP_DAYS ?? 248);
-    const warmup: BackfillInput | undefined = warmupDays
-      ? { symbols: [WARMUP_SYMBOL], flows: ['evaluate'], from: from10, to: addDays(from10, warmupDays - 1), withUpstream: true, concurrency, chunkDays: k }
-      : undefined;
-    const timed: BackfillInput = { symbols: [SYMBOL], flows: ['evaluate'], from: from10, to: to10, withUpstream: true, concurrency, chunkDays: k };
-    rows.push(await medianOf(REPEAT, () => measure(fx, label, timed, warmup)));
+}
+
+/** The cases asked for (BENCH_BACKFILL_CASES). */
+const CASES = (process.env.BENCH_BACKFILL_CASES ?? 'chunks,k1,upstream').split(',');
+
+/**
+ * The with-upstream case on one target for every worker count, REPEAT rounds, the worker counts
+ * taking turns within a round: a stack's server slows down a little with every run (its
+ * databases grow), and running all of one count first charged that drift to the next count.
+ * One median row per worker count.
+ */
+async function runUpstream(fx: Omit<Fixture, 'workers'>, workerCounts: readonly number[], rows: Measured[]): Promise<void> {
+  const from10 = '2015-01-01';
+  const days = Number(process.env.BENCH_BACKFILL_UPSTREAM_DAYS ?? 3650);
+  const to10 = addDays(from10, days - 1);
+  const k = Number(process.env.BENCH_BACKFILL_UPSTREAM_K ?? DEFAULT_CHUNK_DAYS);
+  const concurrency = Number(process.env.BENCH_BACKFILL_CONCURRENCY ?? 4);
+  const label = `with-upstream ${days.toLocaleString('en-US')} d (ingest+B+C+D), K=${k}${k === DEFAULT_CHUNK_DAYS ? ' (default)' : ''}`;
+  const warmupDays = Number(process.env.BENCH_BACKFILL_WARMUP_DAYS ?? 248);
+  const warmup: BackfillInput | undefined = warmupDays
+    ? { symbols: [WARMUP_SYMBOL], flows: ['evaluate'], from: from10, to: addDays(from10, warmupDays - 1), withUpstream: true, concurrency, chunkDays: k }
+    : undefined;
+  const timed: BackfillInput = { symbols: [SYMBOL], flows: ['evaluate'], from: from10, to: to10, withUpstream: true, concurrency, chunkDays: k };
+  const runs = workerCounts.map((): Measured[] => []);
+  for (let round = 0; round < REPEAT; round++) {
+    for (const [i, workers] of workerCounts.entries()) {
+      const r = await measure({ ...fx, workers }, label, timed, warmup);
+      runs[i].push(r);
+      if (REPEAT > 1) printRun(round, REPEAT, r);
+    }
+  }
+  for (const r of runs) {
+    rows.push(median(r));
     print(rows.slice(-1));
   }
 }
@@ -269,6 +290,7 @@ async function run(): Promise<void> {
       const target = stack === 'dev' ? await devTarget(dir) : await productionTarget();
       try {
         for (const workers of workerCounts) await runCases({ target, bundle, dir, workers }, rows);
+        if (CASES.includes('upstream')) await runUpstream({ target, bundle, dir }, workerCounts, rows);
       } finally {
         await target.close();
       }
