@@ -4,10 +4,10 @@
  * shared queue. A windowed backfill sends every activity of a window (ingest, features,
  * evaluation) to one worker's queue, and the windows to both workers; an activity whose worker
  * queue nobody polls runs on the shared queue after the wait; one whose worker took it and went
- * silent (a host cut off from Temporal) gets one attempt there, then runs on the shared queue.
- * Every history replays.
+ * silent (a host cut off from Temporal) gets one attempt there, then runs on the shared queue;
+ * one refused in a way the flow does not retry fails without a second try. Every history replays.
  */
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -185,6 +185,40 @@ describe('worker affinity', () => {
     } finally {
       silent.shutdown();
       await silentRun;
+    }
+  });
+
+  it("a failure the flow does not retry is not retried on the shared queue either", async () => {
+    const refusingQueue = `${queue}/worker/refusing/00000000`;
+    const refusing = await Worker.create({
+      connection: connections[1],
+      namespace: stack.config.temporal.namespace,
+      taskQueue: refusingQueue,
+      identity: 'refusing-worker',
+      activities: { computeFeatures: async () => Promise.reject(ApplicationFailure.create({ message: 'no candles for 2024-02-03', type: 'UpstreamMissing' })) },
+    });
+    const refusingRun = refusing.run();
+    try {
+      const workflowId = flowWorkflowId('features-c', 'ETH-USD', '2024-02-03', '2024-02-03');
+      const handle = await stack.client.workflow.start('features', {
+        taskQueue: queue,
+        workflowId,
+        args: [{ symbol: 'ETH-USD', from: '2024-02-03', to: '2024-02-03', algorithm: 'c', affinity: { taskQueue: refusingQueue, waitSeconds: 5 } }],
+      });
+      const failure = await handle.result().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      // The refusal itself, somewhere down the workflow failure's cause chain.
+      let cause: unknown = failure;
+      while (cause instanceof Error && !(cause instanceof ApplicationFailure)) cause = cause.cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect((cause as ApplicationFailure).type).toBe('UpstreamMissing');
+      expect((await placements(stack.client, workflowId)).map((p) => [p.queue, p.identity])).toEqual([[refusingQueue, 'refusing-worker']]);
+      await Worker.runReplayHistory({ workflowBundle: testWorkflowBundle() }, await handle.fetchHistory(), 'features-affinity-not-retried');
+    } finally {
+      refusing.shutdown();
+      await refusingRun;
     }
   });
 });
