@@ -168,7 +168,8 @@ function print(rows: readonly Measured[]): void {
 
 /**
  * BENCH_BACKFILL_REPEAT=N runs the with-upstream case N times per worker count (each on a fresh
- * database and fresh workers) and keeps the run of median time: on a shared 2-core host one run of the same code
+ * database and fresh workers), keeps the run of median time with the median CPU figures, and prints
+ * the worker counts' ratios round by round: on a shared 2-core host one run of the same code
  * varied by ±15 % (PostgreSQL checkpoints, neighbours), more than the differences measured.
  */
 const REPEAT = Number(process.env.BENCH_BACKFILL_REPEAT ?? 1);
@@ -178,11 +179,23 @@ function printRun(i: number, n: number, r: Measured): void {
   console.log(`  run ${i + 1} of ${n}: ${r.label}: ${r.seconds.toFixed(2)} s, worker CPU ${r.workerCpu.toFixed(1)} s, server CPU ${r.serverCpu.toFixed(1)} s`);
 }
 
-/** The run of median seconds of `runs`, labelled so (the only run when there is one). */
+/** The median of some figures (the lower middle one of an even count). */
+const middle = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+/**
+ * The run of median seconds of `runs`, with the median worker and server CPU of all of them (the
+ * fastest run is not the one with the least CPU, so each is its own median), labelled so (the
+ * only run when there is one).
+ */
 function median(runs: readonly Measured[]): Measured {
   if (runs.length === 1) return runs[0];
   const m = [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor((runs.length - 1) / 2)];
-  return { ...m, label: `${m.label} (median of ${runs.length})` };
+  return {
+    ...m,
+    workerCpu: middle(runs.map((r) => r.workerCpu)),
+    serverCpu: middle(runs.map((r) => r.serverCpu)),
+    label: `${m.label} (median of ${runs.length})`,
+  };
 }
 
 /** The cases other than with-upstream on one target with one worker count. */
@@ -239,6 +252,25 @@ async function runUpstream(fx: Omit<Fixture, 'workers'>, workerCounts: readonly 
   for (const r of runs) {
     rows.push(median(r));
     print(rows.slice(-1));
+  }
+  printRoundRatios(fx.target.name, workerCounts, runs);
+}
+
+/**
+ * Each worker count against the first, round by round: the runs of one round ran back to back,
+ * so their ratio leaves out the host's drift between rounds (on this 2-core VM the same work
+ * took ±15 % CPU from one minute to the next). The median of these is the steadier comparison.
+ */
+function printRoundRatios(stack: string, workerCounts: readonly number[], runs: ReadonlyArray<readonly Measured[]>): void {
+  if (runs[0].length < 2) return;
+  for (let i = 1; i < workerCounts.length; i++) {
+    const time = runs[i].map((r, round) => r.seconds / runs[0][round].seconds);
+    const cpu = runs[i].map((r, round) => r.workerCpu / r.partitions / (runs[0][round].workerCpu / runs[0][round].partitions));
+    const list = (xs: readonly number[]) => xs.map((x) => x.toFixed(2)).join(', ');
+    console.log(
+      `${stack}, ${workerCounts[i]} / ${workerCounts[0]} workers, round by round: time ${list(time)} (median ${middle(time).toFixed(2)}x); ` +
+        `worker CPU per partition ${list(cpu)} (median ${middle(cpu).toFixed(2)}x)`,
+    );
   }
 }
 
