@@ -34,8 +34,9 @@ const StackEnv = z.object({
 
 /**
  * The server's default share of this host: half its cores, at least one. The stack runs the
- * server beside its workers and PostgreSQL; with every core (Go's default) the server's idle
- * scheduler threads spin looking for work on cores the workers need (docs/deploying.md).
+ * server beside its workers and PostgreSQL; with every core (Go's default) it competed with the
+ * workers for both cores of a 2-core host, and two workers were no faster than one
+ * (docs/backfill.md, session 9).
  */
 export const defaultServerCores = (cores = os.availableParallelism()): number => Math.max(1, Math.floor(cores / 2));
 
