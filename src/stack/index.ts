@@ -43,10 +43,7 @@ async function up(settings: StackSettings, workers: number, withUi: boolean): Pr
   await (await openMigratedDatabase({ url: dataUrl })).close();
 
   if (alive(settings, 'temporal-server')) console.log(`stack: Temporal Server already running on ${frontendAddress(settings)}`);
-  else {
-    await startServer(settings, binaries);
-    console.log(`stack: Temporal Server started on ${frontendAddress(settings)}, Go code on at most ${settings.serverCores} core(s) (FEATUREFLOW_STACK_SERVER_CORES)`);
-  }
+  else await startServer(settings, binaries);
   const connection = await Connection.connect({ address: frontendAddress(settings) });
   try {
     if (await ensureNamespace(connection, settings.namespace, frontendAddress(settings))) console.log(`stack: created namespace ${settings.namespace}`);

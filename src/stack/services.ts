@@ -31,9 +31,7 @@ const serviceOptions = (settings: StackSettings, env: NodeJS.ProcessEnv = proces
 /** Starts the Temporal Server on PostgreSQL and waits until its frontend serves (up to 2 min). */
 export async function startServer(settings: StackSettings, binaries: StackBinaries): Promise<ServiceProcess> {
   const configDir = writeServerConfig(settings);
-  // GOMAXPROCS from the settings, not the caller's environment: one knob, FEATUREFLOW_STACK_SERVER_CORES.
-  const env = { ...process.env, GOMAXPROCS: String(settings.serverCores) };
-  const server = startService('temporal-server', binaries.server, ['--config-file', path.join(configDir, 'stack.yaml'), '--allow-no-auth', 'start'], serviceOptions(settings, env));
+  const server = startService('temporal-server', binaries.server, ['--config-file', path.join(configDir, 'stack.yaml'), '--allow-no-auth', 'start'], serviceOptions(settings));
   await waitReady(server, () => frontendServes(settings), 120_000);
   return server;
 }

@@ -3,7 +3,6 @@
  * folder, ports and database names, from the environment (validated with zod). Ports default
  * away from the dev server's 7233/8233, so both stacks can run on one host.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../contracts';
@@ -28,17 +27,7 @@ const StackEnv = z.object({
   FEATUREFLOW_STACK_PORT: port.default(7433),
   FEATUREFLOW_STACK_UI_PORT: port.default(8433),
   FEATUREFLOW_STACK_NAMESPACE: z.string().min(1).default('default'),
-  /** Cores the Temporal Server may run Go code on at once (its GOMAXPROCS); default half the host's. */
-  FEATUREFLOW_STACK_SERVER_CORES: z.coerce.number().int().min(1).max(1024).optional(),
 });
-
-/**
- * The server's default share of this host: half its cores, at least one. The stack runs the
- * server beside its workers and PostgreSQL; with every core (Go's default) it competed with the
- * workers for both cores of a 2-core host, and two workers were no faster than one
- * (docs/backfill.md, session 9).
- */
-export const defaultServerCores = (cores = os.availableParallelism()): number => Math.max(1, Math.floor(cores / 2));
 
 /** Everything `npm run stack` needs to know, resolved. */
 export interface StackSettings {
@@ -58,8 +47,6 @@ export interface StackSettings {
     readonly ui: number;
   };
   readonly namespace: string;
-  /** GOMAXPROCS of the Temporal Server. */
-  readonly serverCores: number;
 }
 
 /** Reads the stack settings; throws one readable error naming every bad variable. */
@@ -82,7 +69,6 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env): StackSe
     },
     ports: { frontend: p, history: p + 1, matching: p + 2, worker: p + 3, frontendHttp: p + 4, ui: e.FEATUREFLOW_STACK_UI_PORT },
     namespace: e.FEATUREFLOW_STACK_NAMESPACE,
-    serverCores: e.FEATUREFLOW_STACK_SERVER_CORES ?? defaultServerCores(),
   };
 }
 

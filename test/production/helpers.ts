@@ -91,13 +91,6 @@ export function servicePid(name: string): number {
   return service.pid;
 }
 
-/** One variable of a running stack service's environment, as the kernel recorded it at exec. */
-export function serviceEnvironmentVariable(name: string, variable: string): string | undefined {
-  const environ = fs.readFileSync(`/proc/${servicePid(name)}/environ`, 'utf8').split('\0');
-  const line = environ.find((entry) => entry.startsWith(`${variable}=`));
-  return line?.slice(variable.length + 1);
-}
-
 /** Polls `probe` every 250 ms until it returns a value, up to `timeoutMs`. */
 export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
