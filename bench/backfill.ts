@@ -12,7 +12,7 @@
  * BENCH_BACKFILL_STACKS=dev,production runs the cases on the embedded stack and on the stack of
  * `npm run stack -- up` (default: dev only) and prints them side by side with the ratio;
  * BENCH_BACKFILL_WORKERS=1,2 runs each case with that many worker processes (default 1).
- * BENCH_BACKFILL_WARMUP_DAYS sets the with-upstream case's untimed warm-up (see WARMUP_SYMBOL);
+ * BENCH_BACKFILL_WARMUP_DAYS sets the with-upstream case's untimed warm-up per worker (see WARMUP_SYMBOL);
  * BENCH_BACKFILL_REPEAT=3 runs it three times and keeps the median (see REPEAT).
  * Prints figures only; nothing here asserts.
  */
@@ -35,9 +35,11 @@ const SYMBOL = 'BTC-USD';
  * Workers run for days; a bench of ~30 s would otherwise count each process's start-up (V8
  * compiling the hot paths, the first workflow tasks) in its CPU, once per worker: an extra
  * worker would look dearer per partition than it is in service. So the with-upstream case first
- * runs, untimed, a with-upstream backfill of another symbol over BENCH_BACKFILL_WARMUP_DAYS
- * (default 248: four windows, so every worker gets some; 0 turns it off). Nothing it writes is
- * read by the timed run, and its reads are not counted.
+ * runs, untimed, a with-upstream backfill of another symbol over BENCH_BACKFILL_WARMUP_DAYS per
+ * worker process (default 248: four windows; 0 turns it off). Per process, because the windows go
+ * to the workers in turn: with one warm-up for all, each of two workers had half the warm-up of a
+ * lone worker and spent more CPU per partition in the timed run (docs/backfill.md, session 9).
+ * Nothing it writes is read by the timed run, and its reads are not counted.
  */
 const WARMUP_SYMBOL = 'ETH-USD';
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -237,14 +239,15 @@ async function runUpstream(fx: Omit<Fixture, 'workers'>, workerCounts: readonly 
   const concurrency = Number(process.env.BENCH_BACKFILL_CONCURRENCY ?? 4);
   const label = `with-upstream ${days.toLocaleString('en-US')} d (ingest+B+C+D), K=${k}${k === DEFAULT_CHUNK_DAYS ? ' (default)' : ''}`;
   const warmupDays = Number(process.env.BENCH_BACKFILL_WARMUP_DAYS ?? 248);
-  const warmup: BackfillInput | undefined = warmupDays
-    ? { symbols: [WARMUP_SYMBOL], flows: ['evaluate'], from: from10, to: addDays(from10, warmupDays - 1), withUpstream: true, concurrency, chunkDays: k }
-    : undefined;
+  const warmup = (workers: number): BackfillInput | undefined =>
+    warmupDays
+      ? { symbols: [WARMUP_SYMBOL], flows: ['evaluate'], from: from10, to: addDays(from10, warmupDays * workers - 1), withUpstream: true, concurrency, chunkDays: k }
+      : undefined;
   const timed: BackfillInput = { symbols: [SYMBOL], flows: ['evaluate'], from: from10, to: to10, withUpstream: true, concurrency, chunkDays: k };
   const runs = workerCounts.map((): Measured[] => []);
   for (let round = 0; round < REPEAT; round++) {
     for (const [i, workers] of workerCounts.entries()) {
-      const r = await measure({ ...fx, workers }, label, timed, warmup);
+      const r = await measure({ ...fx, workers }, label, timed, warmup(workers));
       runs[i].push(r);
       if (REPEAT > 1) printRun(round, REPEAT, r);
     }
