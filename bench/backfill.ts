@@ -181,8 +181,14 @@ function printRun(i: number, n: number, r: Measured): void {
   console.log(`  run ${i + 1} of ${n}: ${r.label}: ${r.seconds.toFixed(2)} s, worker CPU ${r.workerCpu.toFixed(1)} s, server CPU ${r.serverCpu.toFixed(1)} s`);
 }
 
-/** The median of some figures (the lower middle one of an even count). */
-const middle = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+/** Index of the median of `n` sorted items (the lower middle one of an even count). */
+const middleIndex = (n: number): number => Math.floor((n - 1) / 2);
+
+/** The median of some figures. */
+const middle = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[middleIndex(xs.length)];
+
+/** Worker CPU seconds per partition written: the figure compared across worker counts and stacks. */
+const cpuPerPartition = (r: Measured): number => r.workerCpu / r.partitions;
 
 /**
  * The run of median seconds of `runs`, with the median worker and server CPU of all of them (the
@@ -191,7 +197,7 @@ const middle = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[
  */
 function median(runs: readonly Measured[]): Measured {
   if (runs.length === 1) return runs[0];
-  const m = [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor((runs.length - 1) / 2)];
+  const m = [...runs].sort((a, b) => a.seconds - b.seconds)[middleIndex(runs.length)];
   return {
     ...m,
     workerCpu: middle(runs.map((r) => r.workerCpu)),
@@ -266,10 +272,10 @@ async function runUpstream(fx: Omit<Fixture, 'workers'>, workerCounts: readonly 
  */
 function printRoundRatios(stack: string, workerCounts: readonly number[], runs: ReadonlyArray<readonly Measured[]>): void {
   if (runs[0].length < 2) return;
+  const list = (xs: readonly number[]) => xs.map((x) => x.toFixed(2)).join(', ');
   for (let i = 1; i < workerCounts.length; i++) {
     const time = runs[i].map((r, round) => r.seconds / runs[0][round].seconds);
-    const cpu = runs[i].map((r, round) => r.workerCpu / r.partitions / (runs[0][round].workerCpu / runs[0][round].partitions));
-    const list = (xs: readonly number[]) => xs.map((x) => x.toFixed(2)).join(', ');
+    const cpu = runs[i].map((r, round) => cpuPerPartition(r) / cpuPerPartition(runs[0][round]));
     console.log(
       `${stack}, ${workerCounts[i]} / ${workerCounts[0]} workers, round by round: time ${list(time)} (median ${middle(time).toFixed(2)}x); ` +
         `worker CPU per partition ${list(cpu)} (median ${middle(cpu).toFixed(2)}x)`,
@@ -291,7 +297,6 @@ function printRatios(rows: readonly Measured[]): void {
   const setup = (r: Measured) => r.label.slice(0, r.label.indexOf(': '));
   const stackOf = (r: Measured) => setup(r).split(', ')[0];
   const workersOf = (r: Measured) => setup(r).split(', ')[1];
-  const cpuPerPartition = (r: Measured) => r.workerCpu / r.partitions;
   for (const [key, group] of byCase) {
     const baseStack = stackOf(group[0]);
     for (const o of group) {

@@ -8,10 +8,11 @@
  * one refused in a way the flow does not retry fails without a second try. Every history replays.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BackfillResult, FeatureRef, type BackfillInput } from '../../src/contracts';
+import { rootCauseOf } from '../../src/api/failure';
 import { flowWorkflowId } from '../../src/core/ids';
 import { defaultSources } from '../../src/sources';
 import { backfillWorkflowId } from '../../src/workflows/backfill-api';
@@ -77,6 +78,19 @@ describe('worker affinity', () => {
     await stack?.stop();
     await server?.teardown();
   });
+
+  /**
+   * Runs a worker of only `activities` on `taskQueue` (standing in for one worker process's own
+   * queue) until the returned function stops it.
+   */
+  async function startQueueWorker(connection: NativeConnection, taskQueue: string, identity: string, activities: WorkerOptions['activities']): Promise<() => Promise<void>> {
+    const worker = await Worker.create({ connection, namespace: stack.config.temporal.namespace, taskQueue, identity, shutdownGraceTime: '1s', activities });
+    const run = worker.run();
+    return async () => {
+      worker.shutdown();
+      await run;
+    };
+  }
 
   it('each worker process also polls a queue of its own, hosting the same activities', () => {
     const queues = workers.map((w) => w.options.taskQueue);
@@ -153,15 +167,7 @@ describe('worker affinity', () => {
     });
     // A worker that takes the task and is never heard from again (until it is shut down).
     const silentQueue = `${queue}/worker/silent/00000000`;
-    const silent = await Worker.create({
-      connection: connections[0],
-      namespace: stack.config.temporal.namespace,
-      taskQueue: silentQueue,
-      identity: 'silent-worker',
-      shutdownGraceTime: '1s',
-      activities: { computeFeatures: async () => Context.current().cancelled },
-    });
-    const silentRun = silent.run();
+    const stopSilent = await startQueueWorker(connections[0], silentQueue, 'silent-worker', { computeFeatures: async () => Context.current().cancelled });
     try {
       const workflowId = flowWorkflowId('features-c', 'ETH-USD', '2024-02-02', '2024-02-02');
       const handle = await stack.client.workflow.start('features', {
@@ -183,21 +189,15 @@ describe('worker affinity', () => {
       expect(timedOut?.activityTaskTimedOutEventAttributes?.failure?.timeoutFailureInfo?.timeoutType).toBe(4); // TIMEOUT_TYPE_HEARTBEAT
       await Worker.runReplayHistory({ workflowBundle: testWorkflowBundle() }, history, 'features-affinity-silent-worker');
     } finally {
-      silent.shutdown();
-      await silentRun;
+      await stopSilent();
     }
   });
 
   it("a failure the flow does not retry is not retried on the shared queue either", async () => {
     const refusingQueue = `${queue}/worker/refusing/00000000`;
-    const refusing = await Worker.create({
-      connection: connections[1],
-      namespace: stack.config.temporal.namespace,
-      taskQueue: refusingQueue,
-      identity: 'refusing-worker',
-      activities: { computeFeatures: async () => Promise.reject(ApplicationFailure.create({ message: 'no candles for 2024-02-03', type: 'UpstreamMissing' })) },
+    const stopRefusing = await startQueueWorker(connections[1], refusingQueue, 'refusing-worker', {
+      computeFeatures: async () => Promise.reject(ApplicationFailure.create({ message: 'no candles for 2024-02-03', type: 'UpstreamMissing' })),
     });
-    const refusingRun = refusing.run();
     try {
       const workflowId = flowWorkflowId('features-c', 'ETH-USD', '2024-02-03', '2024-02-03');
       const handle = await stack.client.workflow.start('features', {
@@ -209,16 +209,12 @@ describe('worker affinity', () => {
         () => undefined,
         (err: unknown) => err,
       );
-      // The refusal itself, somewhere down the workflow failure's cause chain.
-      let cause: unknown = failure;
-      while (cause instanceof Error && !(cause instanceof ApplicationFailure)) cause = cause.cause;
-      expect(cause).toBeInstanceOf(ApplicationFailure);
-      expect((cause as ApplicationFailure).type).toBe('UpstreamMissing');
+      // The refusal itself, at the bottom of the workflow failure's cause chain.
+      expect(rootCauseOf(failure, 'features').type).toBe('UpstreamMissing');
       expect((await placements(stack.client, workflowId)).map((p) => [p.queue, p.identity])).toEqual([[refusingQueue, 'refusing-worker']]);
       await Worker.runReplayHistory({ workflowBundle: testWorkflowBundle() }, await handle.fetchHistory(), 'features-affinity-not-retried');
     } finally {
-      refusing.shutdown();
-      await refusingRun;
+      await stopRefusing();
     }
   });
 });
